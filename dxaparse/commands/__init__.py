@@ -1,0 +1,1 @@
+"""Sub-commands of the `dxaparse` CLI; each only wires read → code → emit."""

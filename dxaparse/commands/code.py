@@ -1,0 +1,44 @@
+"""`dxaparse code PATH ...`: read and code reports, write them to stdout in one format."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..code import load_settings
+from ..emit import FORMATS
+from ..errors import InputError
+from ..pipeline import process
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("code", help="read and code DXA reports (DICOM files or folders, PDFs, findings JSON)",
+                       description="Read and code each input. Exit 0 when all were coded, 2 when any "
+                                   "could not be read (one stderr line per bad input).")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                   help="DICOM object, folder holding one exam, PDF report, or findings JSON")
+    p.add_argument("--format", choices=sorted(FORMATS), default="json", help="output format (default json)")
+    p.add_argument("--config", type=Path, help="site coding settings (TOML); see docs/configuration.md")
+    p.add_argument("--password", help="password of encrypted PDF reports")
+    p.add_argument("--no-ocr", dest="ocr", action="store_false", help="never OCR image-only reports")
+    p.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    results, bad = [], 0
+    for path in args.paths:
+        for item in process(path, settings, password=args.password, ocr=args.ocr):
+            if isinstance(item, InputError):
+                bad += 1
+                print(f"dxaparse: {item.path}: {item.reason}", file=sys.stderr)
+            else:
+                results.append(item)
+    text = FORMATS[args.format](results, len(args.paths) > 1) if results else ""
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    elif text:
+        sys.stdout.write(text)
+    return 2 if bad else 0

@@ -1,0 +1,18 @@
+"""The one error type readers raise: a bad input, with a reason a person can act on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(Exception):
+    """An input that cannot be read or is not a DXA report.
+
+    `reason` is short and specific (`not a DXA object: CT Image Storage`, `image-only PDF: no text
+    layer`), holds no patient identifiers, and is what the CLI prints after the file name.
+    """
+
+    def __init__(self, path: str | Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason

@@ -1,0 +1,209 @@
+"""Typed models of the public result format v1 (shared/contract/result-v1.md).
+
+These models are the contract between the pipeline stages: readers produce `Findings`, the coder
+turns `Findings` into `Coding`, emitters take an `ExamResult` (findings + coding). Field names and
+vocabularies follow the contract exactly; fields beyond it are additions, never renames.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Site(StrEnum):
+    """Skeletal site vocabulary of the contract."""
+
+    LUMBAR_SPINE = "lumbar_spine"
+    FEMORAL_NECK = "femoral_neck"
+    TOTAL_HIP = "total_hip"
+    TROCHANTER = "trochanter"
+    INTERTROCHANTER = "intertrochanter"
+    WARDS = "wards"
+    FEMORAL_SHAFT = "femoral_shaft"
+    RADIUS_33 = "radius_33"
+    RADIUS_MID = "radius_mid"
+    RADIUS_UD = "radius_ud"
+    RADIUS_TOTAL = "radius_total"
+    ULNA_33 = "ulna_33"
+    ULNA_UD = "ulna_ud"
+    FOREARM_TOTAL = "forearm_total"
+    TOTAL_BODY = "total_body"
+    CALCANEUS = "calcaneus"
+    OTHER = "other"
+
+
+class Scan(StrEnum):
+    """Kinds of DXA acquisition, known even when an object carries no scores (an addition to v1)."""
+
+    SPINE = "spine"            # AP/PA lumbar spine (axial)
+    HIP = "hip"                # proximal femur, single or dual (axial)
+    FOREARM = "forearm"        # radius/ulna (peripheral)
+    CALCANEUS = "calcaneus"    # heel (peripheral)
+    TOTAL_BODY = "total_body"  # whole body / body composition
+    VFA = "vfa"                # vertebral fracture assessment (IVA, LVA, DVA)
+
+
+class Category(StrEnum):
+    NORMAL = "normal"
+    LOW_BONE_MASS = "low_bone_mass"
+    OSTEOPOROSIS = "osteoporosis"
+    WITHIN_EXPECTED = "within_expected_range_for_age"
+    BELOW_EXPECTED = "below_expected_range_for_age"
+    INDETERMINATE = "indeterminate"
+
+
+SourceKind = Literal["dicom-sr", "dicom-image", "dicom-study", "pdf", "findings-json"]
+Vendor = Literal["hologic", "ge-lunar", "norland", "unknown"]
+Side = Literal["left", "right", "mean"]
+Vertebra = Literal["L1", "L2", "L3", "L4"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+
+class Source(Model):
+    path: str
+    kind: SourceKind
+    vendor: Vendor = "unknown"
+    sha256: str
+
+
+class Patient(Model):
+    sex: Literal["F", "M", "O"] | None = None
+    age_years: float | None = Field(default=None, ge=0, le=130)
+    menopausal_status: Literal["pre", "peri", "post"] | None = None
+    # Addition: the scanner's patient identifier, needed to post charges (HL7 PID-3). Never logged.
+    id: str | None = None
+
+
+class Exam(Model):
+    date: dt.date | None = None
+    study_uid: str | None = None
+    device: str | None = None
+    # Additions to v1 ---------------------------------------------------------------------------
+    accession: str | None = None
+    scans: list[Scan] = Field(default_factory=list, description="acquisitions performed")
+    completion: Literal["complete", "reduced", "discontinued"] = Field(
+        default="complete", description="reduced → CPT modifier 52, discontinued → 53")
+    reference: str | None = Field(default=None, description="reference database printed with the scores")
+    unrecognized: list[str] = Field(
+        default_factory=list, description="scan types or site labels the reader could not map")
+
+
+class Measurement(Model):
+    site: Site
+    side: Side | None = None
+    label: str = ""
+    vertebrae: list[Vertebra] = Field(default_factory=list)
+    bmd: float | None = None
+    bmc: float | None = None
+    area: float | None = None
+    t_score: float | None = None
+    z_score: float | None = None
+    excluded: bool = False
+    # Additions to v1 ---------------------------------------------------------------------------
+    young_adult_percent: float | None = None
+    age_matched_percent: float | None = None
+    ocr: bool = Field(default=False, description="value read by OCR from an image")
+    doubt: str | None = Field(default=None, description="why the reader is unsure of a value")
+
+    @model_validator(mode="after")
+    def _vertebrae_only_for_spine(self) -> Measurement:
+        if self.vertebrae and self.site is not Site.LUMBAR_SPINE:
+            raise ValueError("vertebrae are given only for lumbar_spine measurements")
+        return self
+
+
+class Fracture(Model):
+    vertebra: str
+    grade: int | None = Field(default=None, ge=0, le=3)
+    acute: bool | None = None
+
+
+class Vfa(Model):
+    performed: bool = False
+    fractures: list[Fracture] = Field(default_factory=list)
+
+
+class Tbs(Model):
+    value: float
+
+
+class Frax(Model):
+    major: float | None = None
+    hip: float | None = None
+
+
+class Findings(Model):
+    """What a reader found in one exam: everything of the result but the coding."""
+
+    schema_version: Literal["1"] = "1"
+    source: Source
+    patient: Patient = Field(default_factory=Patient)
+    exam: Exam = Field(default_factory=Exam)
+    measurements: list[Measurement] = Field(default_factory=list)
+    vfa: Vfa = Field(default_factory=Vfa)
+    tbs: Tbs | None = None
+    frax: Frax | None = None
+    indications: list[str] = Field(default_factory=list)
+    impression: str | None = None
+
+
+class CptLine(Model):
+    code: str
+    modifiers: list[str] = Field(default_factory=list)
+    units: int = Field(default=1, ge=1)
+    reason: str = Field(min_length=1)
+
+
+class Basis(Model):
+    score: Literal["t", "z"]
+    site: Site
+    side: Side | None = None
+    label: str
+    value: float
+
+
+class IcdLine(Model):
+    code: str
+    reason: str = Field(min_length=1)
+
+
+class Flag(Model):
+    code: str
+    message: str = Field(min_length=1)
+
+
+class Coding(Model):
+    cpt: list[CptLine] = Field(default_factory=list)
+    category: Category
+    basis: Basis | None = None
+    icd10: list[IcdLine] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+    needs_review: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Coding:
+        if self.category is Category.INDETERMINATE and self.basis is not None:
+            raise ValueError("basis must be null when the category is indeterminate")
+        if self.needs_review != bool(self.flags):
+            raise ValueError("needs_review is true exactly when there are flags")
+        return self
+
+
+class ExamResult(Findings):
+    """One exam of the public result format v1."""
+
+    coding: Coding
+
+    def to_json_dict(self) -> dict:
+        return self.model_dump(mode="json")
+
+
+FINDINGS_INPUT_FIELDS = ("patient", "exam", "measurements", "vfa", "tbs", "frax", "indications", "impression")
+"""The parts of a findings JSON document that are read as input (the contract); coding is recomputed."""

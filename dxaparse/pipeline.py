@@ -1,0 +1,23 @@
+"""read → code: the one path every entry point (CLI, watcher, PACS hook, batch) takes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from .code import CodingSettings, code_findings
+from .errors import InputError
+from .models import ExamResult, Findings
+from .read import read_path
+
+
+def result_of(findings: Findings, settings: CodingSettings) -> ExamResult:
+    """Attach the coding block to a reader's findings."""
+    return ExamResult(**dict(findings), coding=code_findings(findings, settings))
+
+
+def process(path: Path, settings: CodingSettings, *, password: str | None = None,
+            ocr: bool = True) -> Iterator[ExamResult | InputError]:
+    """Read and code one input; bad inputs come back as `InputError` values."""
+    for item in read_path(path, password=password, ocr=ocr):
+        yield item if isinstance(item, InputError) else result_of(item, settings)

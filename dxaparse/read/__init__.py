@@ -1,0 +1,59 @@
+"""Readers: turn an input path (DICOM object, study folder, PDF report, findings JSON) into `Findings`.
+
+`read_path` is the one door: it sniffs what a file is from its first bytes (never from its name) and
+hands it to the reader for that kind. Bad inputs come back as `InputError` values, not exceptions, so a
+folder with one bad object still yields the good studies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import InputError
+from ..models import Findings
+from .files import Kind, sniff
+
+
+def read_path(path: Path, *, password: str | None = None, ocr: bool = True) -> Iterator[Findings | InputError]:
+    """Read one CLI input: a file or a folder holding one exam (DICOM grouped by study)."""
+    if path.is_dir():
+        yield from read_folder(path, password=password, ocr=ocr)
+        return
+    try:
+        kind = sniff(path)
+        if kind is Kind.DICOM:
+            from .dicom import read_dicom
+            yield from read_dicom([path])
+        elif kind is Kind.PDF:
+            from .pdf import read_pdf
+            yield read_pdf(path, password=password, ocr=ocr)
+        elif kind is Kind.JSON:
+            from .findings_json import read_findings_json
+            yield read_findings_json(path)
+        else:
+            raise InputError(path, "not a DICOM object, PDF report or findings JSON")
+    except InputError as err:
+        yield err
+
+
+def read_folder(folder: Path, *, password: str | None = None, ocr: bool = True) -> Iterator[Findings | InputError]:
+    """Every file below `folder`: DICOM objects coded together per study, other reports one by one."""
+    dicom: list[Path] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not _hidden(p, folder)):
+        try:
+            kind = sniff(path)
+        except InputError as err:
+            yield err
+            continue
+        if kind is Kind.DICOM:
+            dicom.append(path)
+        else:
+            yield from read_path(path, password=password, ocr=ocr)
+    if dicom:
+        from .dicom import read_dicom
+        yield from read_dicom(dicom, root=folder)
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
