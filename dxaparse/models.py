@@ -63,7 +63,8 @@ Vertebra = Literal["L1", "L2", "L3", "L4"]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+    model_config = ConfigDict(extra="ignore", validate_assignment=True,
+                              json_schema_serialization_defaults_required=True)
 
 
 class Source(Model):

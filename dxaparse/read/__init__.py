@@ -15,7 +15,8 @@ from ..models import Findings
 from .files import Kind, sniff
 
 
-def read_path(path: Path, *, password: str | None = None, ocr: bool = True) -> Iterator[Findings | InputError]:
+def read_path(path: Path, *, password: str | None = None,
+              ocr: bool = True) -> Iterator[Findings | InputError]:
     """Read one CLI input: a file or a folder holding one exam (DICOM grouped by study)."""
     if path.is_dir():
         yield from read_folder(path, password=password, ocr=ocr)
@@ -37,7 +38,8 @@ def read_path(path: Path, *, password: str | None = None, ocr: bool = True) -> I
         yield err
 
 
-def read_folder(folder: Path, *, password: str | None = None, ocr: bool = True) -> Iterator[Findings | InputError]:
+def read_folder(folder: Path, *, password: str | None = None,
+                ocr: bool = True) -> Iterator[Findings | InputError]:
     """Every file below `folder`: DICOM objects coded together per study, other reports one by one."""
     dicom: list[Path] = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not _hidden(p, folder)):

@@ -21,7 +21,8 @@ def read_findings_json(path: Path) -> Findings:
         raise InputError(path, f"not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
     if not isinstance(data, dict):
         raise InputError(path, "findings JSON must be one object of the result format, not a list")
-    vendor = (data.get("source") or {}).get("vendor", "unknown") if isinstance(data.get("source"), dict) else "unknown"
+    source_in = data.get("source")
+    vendor = source_in.get("vendor", "unknown") if isinstance(source_in, dict) else "unknown"
     fields = {k: data[k] for k in FINDINGS_INPUT_FIELDS if k in data and data[k] is not None}
     try:
         source = Source(path=str(path), kind="findings-json", vendor=vendor, sha256=sha256_file(path))

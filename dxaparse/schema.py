@@ -1,0 +1,29 @@
+"""JSON Schema of the result format v1, generated from the models.
+
+`python -m dxaparse.schema docs/result-v1.schema.json` rewrites the published copy; a test keeps the two
+in sync, so the schema users read is always the one the code validates against.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .models import ExamResult
+
+SCHEMA_ID = "https://dxaparse.invalid/schema/result-v1.schema.json"
+
+
+def result_schema() -> dict:
+    schema = ExamResult.model_json_schema(mode="serialization")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+            "title": "dxaparse result v1 (one exam)", **{k: v for k, v in schema.items() if k != "title"}}
+
+
+def schema_text() -> str:
+    return json.dumps(result_schema(), indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":
+    Path(sys.argv[1]).write_text(schema_text(), encoding="utf-8")
