@@ -11,6 +11,7 @@ import logging
 import sys
 
 from . import __version__
+from .code import SettingsError
 
 COMMANDS = ["code"]
 
@@ -33,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.run(args)
+    except SettingsError as err:
+        print(f"dxaparse: {err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

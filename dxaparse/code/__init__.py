@@ -1,0 +1,35 @@
+"""The coder: turn a reader's `Findings` into the contract's `coding` block (CPT, category, ICD-10-CM,
+review flags), following shared/domain/coding.md.
+
+The rules' numbers, codes and wordings live in `data/*.toml` (see docs/coding.md); the modules here
+only apply them. Coding is a pure function of the findings and the site settings, so the same exam
+always codes the same way wherever it enters (CLI, watcher, PACS hook).
+"""
+
+from __future__ import annotations
+
+from ..models import Coding, Findings
+from .category import diagnose
+from .cpt import cpt_lines
+from .flags import in_order
+from .icd10 import icd10_lines
+from .impression import read_impression, reconcile
+from .indications import recognise
+from .quality import uncertain_values
+from .scans import scans_performed
+from .settings import CodingSettings, SettingsError, load_settings
+
+__all__ = ["CodingSettings", "SettingsError", "code_findings", "load_settings"]
+
+
+def code_findings(findings: Findings, settings: CodingSettings) -> Coding:
+    cpt, cpt_flags = cpt_lines(findings, scans_performed(findings), settings)
+    dx = diagnose(findings.patient, findings.measurements)
+    stated = read_impression(findings.impression)
+    verdict = reconcile(dx, stated)
+    icd, icd_flags = icd10_lines(dx, verdict, stated, recognise(findings.indications, findings.impression),
+                                 findings.vfa)
+    flags = in_order([*cpt_flags, *dx.flags, *verdict.flags, *icd_flags,
+                      *uncertain_values(findings.measurements)])
+    return Coding(cpt=cpt, category=verdict.category, basis=dx.lowest.basis() if dx.lowest else None,
+                  icd10=icd, flags=flags, needs_review=bool(flags))

@@ -1,0 +1,79 @@
+"""Site coding settings: how this site bills (global / professional / technical), whom (payer profile),
+TBS split and ABN status. Documented in docs/configuration.md.
+
+They come from a TOML file because they belong to the site, not to an exam. A misspelt key must not
+silently fall back to a default (a wrong modifier on every claim), so unknown keys are an error.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from .tables import cpt
+
+ENV_VAR = "DXAPARSE_CONFIG"
+
+
+class SettingsError(ValueError):
+    """A settings file that cannot be used; the message names the file and the problem."""
+
+
+class CodingSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    billing_mode: Literal["global", "professional", "technical"] = "global"
+    payer: Literal["medicare", "commercial"] = "medicare"
+    tbs_split: bool = False
+    tbs_split_codes: tuple[str, ...] = ("77090", "77091", "77092")
+    abn: Literal["none", "GA", "GZ", "GY"] = "none"
+
+    @field_validator("tbs_split_codes")
+    @classmethod
+    def _tbs_parts(cls, codes: tuple[str, ...]) -> tuple[str, ...]:
+        parts = {c.code for c in cpt().with_role("tbs_part")}
+        bad = [c for c in codes if c not in parts]
+        if bad:
+            raise ValueError(f"{', '.join(bad)} not among the TBS split codes {', '.join(sorted(parts))}")
+        return tuple(dict.fromkeys(codes))
+
+    @model_validator(mode="after")
+    def _split_needs_codes(self) -> CodingSettings:
+        if self.tbs_split and not self.tbs_split_codes:
+            raise ValueError("tbs_split is true but tbs_split_codes is empty")
+        return self
+
+
+def load_settings(path: Path | None = None) -> CodingSettings:
+    """Settings from `path`, else from the file named by $DXAPARSE_CONFIG, else the defaults."""
+    if path is None and (env := os.environ.get(ENV_VAR)):
+        path = Path(env)
+    if path is None:
+        return CodingSettings()
+    try:
+        with Path(path).open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as err:
+        raise SettingsError(f"{path}: cannot read coding settings: {err.strerror or err}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise SettingsError(f"{path}: not valid TOML: {err}") from None
+    try:
+        return CodingSettings(**data)
+    except ValidationError as err:
+        raise SettingsError(f"{path}: {_explain(err)}") from None
+
+
+def _explain(err: ValidationError) -> str:
+    known = ", ".join(CodingSettings.model_fields)
+    out = []
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "settings"
+        if e["type"] == "extra_forbidden":
+            out.append(f"unknown setting {where!r} (known: {known})")
+        else:
+            out.append(f"{where}: {e['msg']}")
+    return "; ".join(out)

@@ -1,0 +1,111 @@
+"""Review flags (coding.md §6): each cause raises exactly its flag; routine rules raise none."""
+
+from __future__ import annotations
+
+import pytest
+
+from dxaparse.code import CodingSettings, code_findings
+from dxaparse.code.flags import CHECKS
+from dxaparse.models import Coding, Findings
+
+POST = {"sex": "F", "age_years": 67, "menopausal_status": "post"}
+SPINE = {"site": "lumbar_spine", "label": "L1-L4", "vertebrae": ["L1", "L2", "L3", "L4"], "t_score": -2.7}
+NECK = {"site": "femoral_neck", "side": "left", "t_score": -1.9, "bmd": 0.71}
+
+
+def coded(**fields) -> Coding:
+    data = {"source": {"path": "t.json", "kind": "findings-json", "sha256": "0"}, "patient": POST,
+            "measurements": [SPINE, NECK], "indications": ["postmenopausal"], **fields}
+    return code_findings(Findings.model_validate(data), CodingSettings())
+
+
+def single(v: str, t: float, **kw) -> dict:
+    return {"site": "lumbar_spine", "label": v, "vertebrae": [v], "t_score": t, **kw}
+
+
+# (id, findings fields overriding a clean osteoporosis exam, expected flag codes in order)
+CASES = [
+    ("clean", {}, []),
+    # routine rules of ours: reason only
+    ("m85_89_multiple_regions", {"measurements": [{**SPINE, "t_score": -1.4}, NECK]}, []),
+    ("woman_over_50_assumed_post", {"patient": {"sex": "F", "age_years": 61}}, []),
+    ("radius_33_counted",
+     {"measurements": [SPINE, {"site": "radius_33", "side": "left", "t_score": -3.0}]}, []),
+    ("lower_hip", {"measurements": [NECK, {**NECK, "side": "right", "t_score": -2.6}]}, []),
+    ("indication_codes", {"indications": ["on prednisone", "letrozole", "screening"]}, []),
+    ("identical_duplicate_values", {"measurements": [SPINE, NECK, dict(NECK)]}, []),
+    ("doubt_on_non_diagnostic_site",
+     {"measurements": [SPINE, {"site": "wards", "t_score": -3, "doubt": "x"}]}, []),
+    ("doubt_on_excluded_row", {"measurements": [SPINE, {**NECK, "excluded": True, "doubt": "blurred"}]}, []),
+    # §6.1
+    ("no_scores", {"measurements": [], "exam": {"scans": ["spine"]}}, ["no_usable_score"]),
+    ("unknown_sex", {"patient": {"age_years": 70}}, ["no_usable_score"]),
+    ("unknown_age", {"patient": {"sex": "M"}}, ["no_usable_score"]),
+    ("woman_45_status_unknown", {"patient": {"sex": "F", "age_years": 45}}, ["no_usable_score"]),
+    # §6.2
+    ("total_body_alone", {"measurements": [{"site": "total_body", "t_score": -0.4}]},
+     ["no_usable_score", "no_billable_study"]),
+    ("unrecognized_scan", {"exam": {"unrecognized": ["Left Ortho Knee"]}}, ["unknown_scan_or_site"]),
+    ("site_other", {"measurements": [SPINE, {"site": "other", "label": "Arm", "t_score": -1}]},
+     ["unknown_scan_or_site"]),
+    # §6.3
+    ("vfa_fracture_not_acute", {"vfa": {"performed": True, "fractures": [{"vertebra": "T12", "grade": 2}]}},
+     ["vfa_fracture_not_acute"]),
+    ("vfa_fracture_acute",
+     {"vfa": {"performed": True, "fractures": [{"vertebra": "T12", "acute": True}]}}, []),
+    # §6.4
+    ("z13_820_alone", {"measurements": [{**SPINE, "t_score": 0.2}], "indications": []},
+     ["screening_code_alone"]),
+    # §6.5
+    ("below_expected", {"patient": {"sex": "M", "age_years": 40},
+                        "measurements": [{**SPINE, "z_score": -2.2}]}, ["below_expected_range"]),
+    # §6.6
+    ("impression_disagrees", {"impression": "Osteopenia."}, ["impression_disagrees"]),
+    # §6.7
+    ("vertebral_jump_unresolved",
+     {"measurements": [single("L1", -2.0), single("L2", -2.1), single("L3", -0.5), single("L4", -2.2),
+                       SPINE, NECK]}, ["vertebra_exclusion_unresolved"]),
+    ("vertebral_jump_resolved_by_range",
+     {"measurements": [single("L1", -2.0), single("L2", -2.1), single("L3", -0.5), single("L4", -2.2),
+                       SPINE, {**SPINE, "label": "L1-L2,L4", "vertebrae": ["L1", "L2", "L4"]}, NECK]}, []),
+    # §6.8
+    ("ocr_doubt", {"measurements": [SPINE, {**NECK, "ocr": True, "doubt": "decimal point unclear"}]},
+     ["value_doubt"]),
+    ("ocr_without_doubt", {"measurements": [SPINE, {**NECK, "ocr": True}]}, []),
+    ("conflicting_values", {"measurements": [SPINE, NECK, {**NECK, "t_score": -2.9}]},
+     ["conflicting_values"]),
+    ("implausible_t", {"measurements": [SPINE, {**NECK, "t_score": -19.0}]}, ["implausible_value"]),
+    ("implausible_bmd", {"measurements": [SPINE, {**NECK, "bmd": 7.1}]}, ["implausible_value"]),
+    ("implausible_only_score", {"measurements": [{**SPINE, "t_score": 27.0}]},
+     ["no_usable_score", "implausible_value"]),
+    # several causes at once, listed in §6 order
+    ("several_in_order", {"patient": {"age_years": 70}, "impression": "Normal.",
+                          "exam": {"unrecognized": ["Knee"]},
+                          "measurements": [{"site": "total_body", "t_score": -1, "doubt": "x"},
+                                           {**NECK, "doubt": "?"}]},
+     ["no_usable_score", "unknown_scan_or_site", "value_doubt"]),
+]
+
+
+@pytest.mark.parametrize(("fields", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_flags_exactly(fields, expected):
+    coding = coded(**fields)
+    assert [f.code for f in coding.flags] == expected
+    assert coding.needs_review is bool(expected)
+
+
+def test_every_flag_says_what_to_check():
+    coding = coded(patient={"age_years": 70}, exam={"unrecognized": ["Knee"], "scans": ["total_body"]},
+                   measurements=[{**NECK, "doubt": "?"}, {**NECK, "t_score": -3.0}, {**SPINE, "bmd": 9.0}],
+                   vfa={"performed": True, "fractures": [{"vertebra": "T12"}]},
+                   impression="Normal bone density.")
+    assert len(coding.flags) >= 5
+    for f in coding.flags:
+        assert f.code in CHECKS and f.message.endswith(".") and CHECKS[f.code] in f.message
+
+
+def test_flag_keys_are_short_and_stable():
+    assert list(CHECKS) == [
+        "no_usable_score", "no_billable_study", "unknown_scan_or_site", "vfa_fracture_not_acute",
+        "screening_code_alone", "below_expected_range", "impression_disagrees",
+        "vertebra_exclusion_unresolved", "value_doubt", "conflicting_values", "implausible_value"]
