@@ -21,3 +21,14 @@ def process(path: Path, settings: CodingSettings, *, password: str | None = None
     """Read and code one input; bad inputs come back as `InputError` values."""
     for item in read_path(path, password=password, ocr=ocr):
         yield item if isinstance(item, InputError) else result_of(item, settings)
+
+
+def process_study(paths: list[Path], settings: CodingSettings) -> Iterator[ExamResult | InputError]:
+    """Read and code DICOM objects given as files, coded together per study (normally one): the unit
+    of the folder watcher and the PACS hook, whose objects do not sit in a folder of their own."""
+    from .read.dicom import read_dicom
+    try:
+        for item in read_dicom(paths):
+            yield item if isinstance(item, InputError) else result_of(item, settings)
+    except InputError as err:
+        yield err

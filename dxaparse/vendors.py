@@ -106,10 +106,24 @@ class LabelMatch:
     vertebrae: tuple[str, ...] = ()
 
 
+def _sides(vendor: str) -> dict[str, list[str]]:
+    return {**load_all()[GENERIC]["sides"], **vendor_data(vendor).get("sides", {})}
+
+
+def split_side(vendor: str, label: str) -> tuple[Side | None, str]:
+    """The side a label names by a leading or trailing word (`Left Femur` → left, `femur`), normalised."""
+    return _side_split(vendor, normalize_label(label))
+
+
+def side_named(vendor: str, text: str) -> Side | None:
+    """The side a laterality value names on its own (`Left`, `R`, `Right and left` → mean), else None."""
+    text = normalize_label(text)
+    return next((side for side, names in _sides(vendor).items() if text in names), None)  # type: ignore[return-value]
+
+
 def _side_split(vendor: str, text: str) -> tuple[Side | None, str]:
     words = text.split()
-    sides = {**load_all()[GENERIC]["sides"], **vendor_data(vendor).get("sides", {})}
-    for side, names in sides.items():
+    for side, names in _sides(vendor).items():
         for name in sorted(names, key=lambda n: -len(n)):
             n = name.split()
             if len(words) > len(n) and words[: len(n)] == n:

@@ -1,0 +1,187 @@
+"""DICOM inputs: read each object, then assemble one `Findings` per study (StudyInstanceUID).
+
+A DXA exam arrives as several objects — an SR with the scores, images that show which scans were done,
+presentation states — so objects are read one by one (a bad one becomes an `InputError`, the rest go
+on) and merged per study: the SR's results plus the scan types seen in the images.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import BytesLengthException
+from pydicom.uid import UID
+
+from ..errors import InputError
+from ..models import Exam, Findings, Patient, Scan, Source, Vfa
+from .dicom_header import exam_of, patient_of, vendor_of
+from .dicom_image import IMAGE_CLASSES, PRESENTATION_STATES, is_dxa_object, read_image
+from .dicom_sr import SR_CLASSES, SrProblem, read_sr
+from .dicom_truncation import truncation
+from .files import sha256_file, sha256_of_hashes
+
+DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
+ENCAPSULATED_PDF_CLASS = "1.2.840.10008.5.1.4.1.1.104.1"
+DEFER_SIZE = "16 KB"  # private scan files (Hologic P/R files, enCORE raw) are skipped, never loaded
+
+
+@dataclass
+class _Object:
+    path: Path
+    sha256: str
+    kind: str          # sr | image | companion (a presentation state: part of a study, no results)
+    sop_name: str
+    findings: Findings
+
+
+@contextmanager
+def _quiet_pydicom() -> Iterator[None]:
+    """pydicom warns and logs about every sloppy value; problems reach the user as reasons instead."""
+    log = logging.getLogger("pydicom")
+    was = log.disabled
+    log.disabled = True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        log.disabled = was
+
+
+def _sop_class(ds: Dataset) -> str:
+    meta = getattr(ds, "file_meta", None)
+    return str(ds.get("SOPClassUID") or (meta.get("MediaStorageSOPClassUID") if meta else "") or "")
+
+
+def _read_header(path: Path) -> Dataset:
+    """The dataset up to the pixel data, after making sure the file is complete."""
+    try:
+        ds = pydicom.dcmread(path, stop_before_pixels=True, defer_size=DEFER_SIZE, force=True)
+    except Exception as err:  # whatever pydicom trips on, the file is unreadable
+        reason, _ = truncation(path, implicit=False, little=True)
+        raise InputError(path, f"truncated DICOM: {reason}" if reason
+                         else f"unreadable DICOM ({type(err).__name__} in the header)") from None
+    if _sop_class(ds) == DICOMDIR_CLASS:
+        raise InputError(path, "DICOMDIR (media directory), not a report")
+    meta = getattr(ds, "file_meta", None)
+    tsyntax = UID(meta.get("TransferSyntaxUID") or "") if meta else UID("")
+    if not (tsyntax.is_transfer_syntax and tsyntax.is_deflated):  # a deflated dataset cannot be walked
+        implicit, little = ds.original_encoding
+        reason, pixels = truncation(path, bool(implicit), little is not False)
+        if reason:
+            raise InputError(path, f"truncated DICOM: {reason}")
+        if _sop_class(ds) in IMAGE_CLASSES and not pixels:
+            raise InputError(path, "truncated DICOM: image without pixel data")
+    return ds
+
+
+def _read_object(path: Path) -> _Object:
+    with _quiet_pydicom():
+        try:
+            return _dxa_object(path, _read_header(path))
+        except BytesLengthException:  # a value of the wrong size, met when it is first read
+            raise InputError(path, "unreadable DICOM (a value of the wrong length)") from None
+
+
+def _dxa_object(path: Path, ds: Dataset) -> _Object:
+    """The object's own findings, or why it is not a DXA object."""
+    sop = _sop_class(ds)
+    if not sop:
+        raise InputError(path, "unreadable DICOM (no SOP class)")
+    sop_name = UID(sop).name
+    vendor = vendor_of(ds)
+    findings = Findings(source=Source(path=str(path), kind="dicom-image", vendor=vendor, sha256=""),
+                        patient=patient_of(ds), exam=exam_of(ds))
+    if sop in SR_CLASSES:
+        kind = "sr"
+        _add_sr(path, ds, vendor, findings)
+    elif sop in IMAGE_CLASSES and is_dxa_object(ds, vendor):
+        kind = "image"
+        image = read_image(ds, vendor)
+        findings.exam.scans = [image.scan] if image.scan else []
+        findings.exam.unrecognized = [image.unrecognized] if image.unrecognized else []
+        findings.vfa.performed = image.scan is Scan.VFA
+    elif sop in PRESENTATION_STATES and is_dxa_object(ds, vendor):
+        kind = "companion"
+    elif sop == ENCAPSULATED_PDF_CLASS:
+        raise InputError(path, "encapsulated PDF report: not read from DICOM (pass the PDF itself)")
+    else:
+        raise InputError(path, f"not a DXA object: {sop_name}")
+    return _Object(path, sha256_file(path), kind, sop_name, findings)
+
+
+def _add_sr(path: Path, ds: Dataset, vendor: str, findings: Findings) -> None:
+    try:
+        sr = read_sr(ds, vendor)
+    except SrProblem as err:
+        raise InputError(path, str(err)) from None
+    if not sr.has_results:
+        raise InputError(path, "not a DXA report: SR holds no bone density results")
+    findings.source.kind = "dicom-sr"
+    findings.measurements, findings.vfa = sr.measurements, sr.vfa
+    findings.tbs, findings.frax = sr.tbs, sr.frax
+    findings.indications, findings.impression = sr.indications, sr.impression
+    findings.patient.menopausal_status = sr.menopausal_status
+    findings.exam.reference = sr.reference
+    findings.exam.scans = [s for s in Scan if s in sr.scans]
+    findings.exam.unrecognized = sr.unrecognized
+
+
+def _first(values):
+    return next((v for v in values if v is not None), None)
+
+
+def _merge(objects: list[_Object], root: Path | None) -> Findings:
+    """One exam from the objects of one study: SR results first, scans and header gaps from images."""
+    if len(objects) == 1:
+        only = objects[0]
+        only.findings.source.sha256 = only.sha256
+        return only.findings
+    path = str(root) if root is not None else str(objects[0].path)
+    objects = sorted(objects, key=lambda o: o.kind != "sr")  # stable: SR first, then input order
+    parts = [o.findings for o in objects]
+    scans = {s for f in parts for s in f.exam.scans}
+    patient = Patient(**{k: _first(getattr(f.patient, k) for f in parts) for k in Patient.model_fields})
+    exam = Exam(**{k: _first(getattr(f.exam, k) for f in parts)
+                   for k in ("date", "study_uid", "device", "accession", "reference")},
+                scans=[s for s in Scan if s in scans],
+                unrecognized=list(dict.fromkeys(u for f in parts for u in f.exam.unrecognized)))
+    vfa = Vfa(performed=any(f.vfa.performed for f in parts),
+              fractures=[x for f in parts for x in f.vfa.fractures])
+    vendor = next((f.source.vendor for f in parts if f.source.vendor != "unknown"), "unknown")
+    return Findings(
+        source=Source(path=path, kind="dicom-study", vendor=vendor,
+                      sha256=sha256_of_hashes([o.sha256 for o in objects])),
+        patient=patient, exam=exam, vfa=vfa,
+        measurements=[m for f in parts for m in f.measurements],
+        tbs=_first(f.tbs for f in parts), frax=_first(f.frax for f in parts),
+        indications=list(dict.fromkeys(i for f in parts for i in f.indications)),
+        impression=_first(f.impression for f in parts))
+
+
+def read_dicom(paths: list[Path], root: Path | None = None) -> Iterator[Findings | InputError]:
+    """Each study among `paths` as one `Findings`; each unreadable or non-DXA object as an `InputError`.
+
+    `root` is the folder the paths were found in (the source path of a multi-object study).
+    """
+    studies: dict[str, list[_Object]] = {}
+    for path in paths:
+        try:
+            obj = _read_object(path)
+        except InputError as err:
+            yield err
+            continue
+        studies.setdefault(obj.findings.exam.study_uid or f"no study: {path}", []).append(obj)
+    for objects in studies.values():
+        if all(o.kind == "companion" for o in objects):
+            for o in objects:
+                yield InputError(o.path, f"not a DXA report: {o.sop_name} holds no results")
+            continue
+        yield _merge(objects, root)

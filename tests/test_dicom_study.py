@@ -1,0 +1,84 @@
+"""Study assembly: objects grouped by StudyInstanceUID, SR results merged with the scans of the images."""
+
+from __future__ import annotations
+
+import pytest
+
+from dxaparse.models import Scan
+from dxaparse.read import read_path
+from dxaparse.read.dicom import read_dicom
+from dxaparse.read.files import sha256_file, sha256_of_hashes
+
+from ._dicom import PATIENT, bmd, gen, spine_container, sr_dataset, sr_file, write
+
+
+def test_sr_and_images_of_one_study_are_one_exam(tmp_path):
+    folder = tmp_path / "exam"
+    files = [sr_file(folder / "a-sr.dcm", [spine_container(bmd(0.8))]),
+             write(gen.hologic_sc(PATIENT, "img1", "HIP", "L"), folder / "b-hip.dcm"),
+             write(gen.hologic_sc(PATIENT, "img2", "LSPINE", series="IVA", bits=16), folder / "c-iva.dcm"),
+             write(gen.hologic_gsps(PATIENT, "ps"), folder / "d-ps.dcm")]
+    [f] = list(read_path(folder))
+    assert (f.source.kind, f.source.path, f.source.vendor) == ("dicom-study", str(folder), "hologic")
+    assert f.source.sha256 == sha256_of_hashes([sha256_file(p) for p in files])
+    assert f.exam.scans == [Scan.SPINE, Scan.HIP, Scan.VFA] and f.vfa.performed
+    assert [m.bmd for m in f.measurements] == [0.8]
+    assert (f.exam.study_uid, f.exam.device) == (gen.uid("test-exam/study"), "HOLOGIC Horizon A")
+
+
+def test_images_fill_what_the_sr_header_lacks(tmp_path):
+    ds = sr_dataset([spine_container(bmd())])
+    del ds.PatientSex, ds.Manufacturer, ds.ManufacturerModelName
+    sr = write(ds, tmp_path / "sr.dcm")
+    img = write(gen.ge_cr(PATIENT, "img", "Left Femur", "x"), tmp_path / "img.dcm")
+    [f] = list(read_dicom([img, sr]))
+    assert (f.patient.sex, f.source.vendor, f.exam.device) == ("F", "ge-lunar", "GE Healthcare Lunar iDXA")
+    assert f.source.path == str(img)  # no folder given: the first file names the study
+
+
+def test_two_studies_in_one_folder(tmp_path):
+    other = gen.Patient("other-exam", "M", 70.0, "20240405")
+    write(gen.hologic_sc(PATIENT, "img1", "HIP", "L"), tmp_path / "a.dcm")
+    write(gen.hologic_sc(other, "img1", "ARM", "R"), tmp_path / "b.dcm")
+    write(gen.hologic_sc(PATIENT, "img2", "LSPINE"), tmp_path / "c.dcm")
+    first, second = read_path(tmp_path)
+    assert (first.source.kind, first.exam.scans) == ("dicom-study", [Scan.SPINE, Scan.HIP])
+    assert (second.source.kind, second.exam.scans, second.patient.sex) == ("dicom-image", [Scan.FOREARM], "M")
+    b = tmp_path / "b.dcm"
+    assert (second.source.path, second.source.sha256) == (str(b), sha256_file(b))
+
+
+def test_single_sr_file(tmp_path):
+    path = sr_file(tmp_path / "sr.dcm", [spine_container(bmd(0.812))])
+    [f] = list(read_path(path))
+    assert (f.source.kind, f.source.path, f.source.sha256) == ("dicom-sr", str(path), sha256_file(path))
+    assert f.exam.scans == [Scan.SPINE]
+
+
+@pytest.mark.parametrize("age, birth, sex, want_age, want_sex", [
+    ("067Y", None, "F", 67.0, "F"),
+    ("006M", None, "M", 0.5, "M"),
+    ("012W", None, "O", 0.2, "O"),
+    ("030D", None, "X", 0.1, None),
+    (None, "19560815", "", 67.5, None),
+    (None, None, "F", None, "F"),
+    (None, "20300101", "F", None, "F"),  # born after the study: no age rather than a wrong one
+])
+def test_patient_from_the_header(tmp_path, age, birth, sex, want_age, want_sex):
+    ds = sr_dataset([spine_container(bmd())])  # study date 2024-03-01
+    ds.PatientSex = sex
+    ds.PatientBirthDate = birth or ""
+    if age:
+        ds.PatientAge = age
+    else:
+        del ds.PatientAge
+    [f] = list(read_dicom([write(ds, tmp_path / "sr.dcm")]))
+    assert (f.patient.age_years, f.patient.sex) == (want_age, want_sex)
+
+
+def test_exam_from_the_header(tmp_path):
+    ds = sr_dataset([spine_container(bmd())])
+    with pytest.warns(UserWarning, match="Invalid value for VR DA"):
+        ds.StudyDate, ds.AccessionNumber = "2024131", ""
+    [f] = list(read_dicom([write(ds, tmp_path / "sr.dcm")]))
+    assert (f.exam.date, f.exam.accession, f.patient.id) == (None, None, "SYN-test-exam")
