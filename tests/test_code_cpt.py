@@ -110,13 +110,19 @@ def test_total_body_with_axial_is_not_flagged_but_explained():
 
 @pytest.mark.parametrize("extra", [
     pytest.param({"exam": {"unrecognized": ["Left Ortho Knee"]}}, id="unrecognized_scan"),
-    pytest.param({"measurements": [SPINE, {"site": "other", "label": "Arm Total", "t_score": -1.0}]},
-                 id="site_other"),
+    pytest.param({"exam": {"unrecognized": ["Arm Total"]},
+                  "measurements": [SPINE, {"site": "other", "label": "Arm Total", "t_score": -1.0}]},
+                 id="unrecognized_site_label"),
 ])
 def test_unknown_scan_or_site_is_flagged(extra):
     coding = coded(**{"measurements": [SPINE], **extra})
     [flag] = coding.flags
     assert flag.code == "unknown_scan_or_site" and coding.needs_review
+
+
+def test_known_region_without_a_contract_site_is_routine():
+    coding = coded(measurements=[SPINE, {"site": "other", "label": "Ulna MID", "t_score": -1.0}])
+    assert "unknown_scan_or_site" not in [f.code for f in coding.flags]
 
 
 def test_reasons_name_the_rule_and_modifiers():

@@ -46,8 +46,11 @@ CASES = [
     ("total_body_alone", {"measurements": [{"site": "total_body", "t_score": -0.4}]},
      ["no_usable_score", "no_billable_study"]),
     ("unrecognized_scan", {"exam": {"unrecognized": ["Left Ortho Knee"]}}, ["unknown_scan_or_site"]),
-    ("site_other", {"measurements": [SPINE, {"site": "other", "label": "Arm", "t_score": -1}]},
+    ("site_label_unrecognized", {"exam": {"unrecognized": ["Arm"]},
+                                 "measurements": [SPINE, {"site": "other", "label": "Arm", "t_score": -1}]},
      ["unknown_scan_or_site"]),
+    ("known_region_site_other", {"measurements": [SPINE, {"site": "other", "label": "Ulna MID",
+                                                          "t_score": -1}]}, []),
     # §6.3
     ("vfa_fracture_not_acute", {"vfa": {"performed": True, "fractures": [{"vertebra": "T12", "grade": 2}]}},
      ["vfa_fracture_not_acute"]),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..models import Findings, Scan, Site
+from ..models import Findings, Scan
 from .tables import diagnosis
 
 
@@ -32,7 +32,6 @@ def scans_performed(findings: Findings) -> Scans:
     performed |= {sites[m.site].scan for m in findings.measurements if sites[m.site].scan}
     if findings.vfa.performed or findings.vfa.fractures:
         performed.add(Scan.VFA)
-    unknown = [*findings.exam.unrecognized,
-               *(f"site 'other' ({m.label or 'no label'})"
-                 for m in findings.measurements if m.site is Site.OTHER)]
-    return Scans(performed=frozenset(performed), unknown=tuple(unknown))
+    # A known region without a contract site (Hologic "Ulna MID") is site `other` and routine; only what
+    # the reader could not map at all reaches `exam.unrecognized` and a human.
+    return Scans(performed=frozenset(performed), unknown=tuple(findings.exam.unrecognized))

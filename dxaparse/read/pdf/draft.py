@@ -1,0 +1,130 @@
+"""Findings gathered while a report is read, page by page, and turned into `Findings` at the end.
+
+Reports repeat their header on every page and may print one region twice (results and ancillary
+tables): the first printed value wins, a second one fills gaps, and a different second value is kept
+as the measurement's `doubt` rather than silently chosen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...models import Exam, Findings, Fracture, Frax, Measurement, Patient, Scan, Site, Source, Tbs, Vfa
+from .layouts import LinePatterns
+from .values import date, first_number, sex
+
+SCAN_OF_SITE = {
+    Site.LUMBAR_SPINE: Scan.SPINE, Site.FEMORAL_NECK: Scan.HIP, Site.TOTAL_HIP: Scan.HIP,
+    Site.TROCHANTER: Scan.HIP, Site.INTERTROCHANTER: Scan.HIP, Site.WARDS: Scan.HIP,
+    Site.FEMORAL_SHAFT: Scan.HIP, Site.RADIUS_33: Scan.FOREARM, Site.RADIUS_MID: Scan.FOREARM,
+    Site.RADIUS_UD: Scan.FOREARM, Site.RADIUS_TOTAL: Scan.FOREARM, Site.ULNA_33: Scan.FOREARM,
+    Site.ULNA_UD: Scan.FOREARM, Site.FOREARM_TOTAL: Scan.FOREARM, Site.TOTAL_BODY: Scan.TOTAL_BODY,
+    Site.CALCANEUS: Scan.CALCANEUS,
+}
+"""The acquisition a site's score comes from (the contract's site vocabulary; `other` implies none)."""
+
+_OLDEST = 130     # an older "age" is a misread, not a patient
+_VALUES = ("bmd", "bmc", "area", "t_score", "z_score", "young_adult_percent", "age_matched_percent")
+
+
+@dataclass
+class Draft:
+    patient: dict[str, Any] = field(default_factory=dict)
+    exam: dict[str, Any] = field(default_factory=dict)
+    birth_date: dt.date | None = None
+    measurements: list[Measurement] = field(default_factory=list)
+    scans: list[Scan] = field(default_factory=list)
+    unrecognized: list[str] = field(default_factory=list)
+    vfa_performed: bool = False
+    fractures: list[Fracture] = field(default_factory=list)
+    tbs: float | None = None
+    frax: dict[str, float] = field(default_factory=dict)
+    indications: list[str] = field(default_factory=list)
+    impression: str | None = None
+
+    def fill(self, what: str, value: str, date_formats: tuple[str, ...]) -> None:
+        """Keep a printed field's value by what the layout says it fills (patient_id, sex, age …)."""
+        if what == "patient_id":
+            first(self.patient, "id", value)
+        elif what == "sex":
+            first(self.patient, "sex", sex(value))
+        elif what == "age" and (age := first_number(value)) is not None and age <= _OLDEST:
+            first(self.patient, "age_years", age)
+        elif what == "birth_date":
+            self.birth_date = self.birth_date or date(value, date_formats)
+        elif what == "exam_date":
+            first(self.exam, "date", date(value, date_formats))
+        elif what in ("device", "accession"):
+            first(self.exam, what, value)
+
+    def line_values(self, text: str, lines: LinePatterns) -> None:
+        """Reference, device, TBS and FRAX printed on a line (or stated in a sentence)."""
+        for key in ("reference", "device"):
+            first(self.exam, key, lines.value(key, text))
+        if self.tbs is None and (v := lines.value("tbs", text)):
+            self.tbs = float(v)
+        for key, name in (("frax_major", "major"), ("frax_hip", "hip")):
+            if v := lines.value(key, text):
+                first(self.frax, name, float(v))
+
+    def add_scan(self, scan: Scan) -> None:
+        if scan not in self.scans:
+            self.scans.append(scan)
+        if scan is Scan.VFA:
+            self.vfa_performed = True
+
+    def unknown(self, text: str) -> None:
+        if text not in self.unrecognized:
+            self.unrecognized.append(text)
+
+    def add_fractures(self, fractures: list[Fracture]) -> None:
+        known = {f.vertebra for f in self.fractures}
+        self.fractures += [f for f in fractures if f.vertebra not in known]
+
+    def measure(self, m: Measurement) -> None:
+        """Add a measurement, or complete the one already read for the same printed region."""
+        same = next((o for o in self.measurements if _key(o) == _key(m)), None)
+        if same is None:
+            self.measurements.append(m)
+            if scan := SCAN_OF_SITE.get(m.site):
+                self.add_scan(scan)
+            return
+        for name in _VALUES:
+            old, new = getattr(same, name), getattr(m, name)
+            if old is None:
+                setattr(same, name, new)
+            elif new is not None and new != old:
+                note = f"{name} printed twice: {old:g} and {new:g}"
+                same.doubt = f"{same.doubt}; {note}" if same.doubt else note
+
+    def findings(self, source: Source) -> Findings:
+        if ("age_years" not in self.patient and self.birth_date and (on := self.exam.get("date"))
+                and 0 <= (age := _completed_years(self.birth_date, on)) <= _OLDEST):
+            self.patient["age_years"] = float(age)   # no printed age: from the birth and exam dates
+        return Findings(
+            source=source,
+            patient=Patient(**self.patient),
+            exam=Exam(**self.exam, scans=self.scans, unrecognized=self.unrecognized),
+            measurements=self.measurements,
+            vfa=Vfa(performed=self.vfa_performed, fractures=self.fractures),
+            tbs=Tbs(value=self.tbs) if self.tbs is not None else None,
+            frax=Frax(**self.frax) if self.frax else None,
+            indications=self.indications,
+            impression=self.impression,
+        )
+
+
+def first(where: dict[str, Any], key: str, value: Any) -> None:
+    """Keep the first value printed for a field (headers repeat on every page)."""
+    if value is not None and value != "" and key not in where:
+        where[key] = value
+
+
+def _key(m: Measurement) -> tuple:
+    return m.site, m.side, tuple(m.vertebrae), " ".join(m.label.lower().split())
+
+
+def _completed_years(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

@@ -1,0 +1,113 @@
+"""Radiologist narrative reports: scores in sentences, indications with negation, impression, VFA."""
+
+from __future__ import annotations
+
+import pytest
+
+from dxaparse.errors import InputError
+from dxaparse.models import Source
+from dxaparse.read.pdf.report import read_report
+
+from ._pdf import text_lines
+
+SOURCE = Source(path="report.pdf", kind="pdf", sha256="0" * 64)
+
+
+def read(*texts: str):
+    return read_report(text_lines(*texts), SOURCE)
+
+
+def scores(found) -> list[tuple]:
+    return [(m.site.value, m.side, m.label, m.bmd, m.t_score, m.z_score) for m in found.measurements]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("FINDINGS: Left femoral neck: BMD 0.602 g/cm2, T-score -2.6, Z-score -0.9.",
+     [("femoral_neck", "left", "femoral neck", 0.602, -2.6, -0.9)]),
+    ("FINDINGS: The T-score of the lumbar spine (L2-L4) is \u22122.7.",
+     [("lumbar_spine", None, "L2-L4", None, -2.7, None)]),
+    ("FINDINGS: A T-score of -2.6 was measured at the right total hip.",
+     [("total_hip", "right", "total hip", None, -2.6, None)]),
+    ("FINDINGS: The left femoral neck and left total hip T-scores are -2.1 and -1.3, respectively.",
+     [("femoral_neck", "left", "femoral neck", None, -2.1, None),
+      ("total_hip", "left", "total hip", None, -1.3, None)]),
+    ("FINDINGS: Left hip: femoral neck T-score -2.6; total hip -1.9.",
+     [("femoral_neck", "left", "femoral neck", None, -2.6, None),
+      ("total_hip", "left", "total hip", None, -1.9, None)]),
+    ("FINDINGS: T-scores: lumbar spine L1 through L4 -0.6, distal one-third radius -1.4.",
+     [("lumbar_spine", None, "L1-L4", None, -0.6, None),
+      ("radius_33", None, "distal one-third radius", None, -1.4, None)]),
+])
+def test_scores_stated_in_sentences(sentence, expected):
+    assert scores(read(sentence)) == expected
+
+
+def test_numbers_that_are_no_scores_are_left_alone():
+    found = read("FINDINGS: Lumbar spine (L1-L4) BMD decreased by 3.2% since 2021; T-score -2.1 at age 67.")
+    assert scores(found) == [("lumbar_spine", None, "L1-L4", None, -2.1, None)]
+
+
+def test_indications_are_keys_where_stated_and_verbatim_sentences_always():
+    found = read("HISTORY: 61-year-old woman on letrozole for breast cancer. Stopped alendronate in 2019.",
+                 "No history of steroid use. Secondary hyperparathyroidism. Mother has osteoporosis.",
+                 "IMPRESSION: Low bone mass.", "FINDINGS: Total hip T-score -1.6.")
+    assert found.indications == [
+        "aromatase_inhibitor", "family_history_osteoporosis",
+        "61-year-old woman on letrozole for breast cancer.", "Stopped alendronate in 2019.",
+        "No history of steroid use.", "Secondary hyperparathyroidism.", "Mother has osteoporosis."]
+    assert (found.patient.age_years, found.patient.sex) == (61.0, "F")
+
+
+@pytest.mark.parametrize(("text", "status"), [
+    ("Postmenopausal woman.", "post"), ("Premenopausal.", "pre"), ("Perimenopausal woman.", "peri"),
+    ("Not postmenopausal.", None)])
+def test_menopausal_status_when_stated(text, status):
+    assert read(f"HISTORY: {text}", "FINDINGS: L1-L4 T-score -1.0.").patient.menopausal_status == status
+
+
+def test_impression_is_kept_verbatim_with_whitespace_normalised():
+    found = read("FINDINGS: Total hip T-score -2.7.", "IMPRESSION:   Osteoporosis of the left hip.",
+                 "Recommend   treatment.", "Electronically signed by: DR. SYNTHETIC")
+    assert found.impression == "Osteoporosis of the left hip. Recommend treatment."
+
+
+def test_vfa_fractures_with_grade_and_acuity():
+    found = read("TECHNIQUE: DXA with VFA.", "FINDINGS: Lumbar spine L1-L4 T-score -1.9.",
+                 "Mild (grade 1) wedge deformity of T8, chronic. No acute fracture.",
+                 "Severe compression fracture of L1, new since the prior study.")
+    fractures = [(f.vertebra, f.grade, f.acute) for f in found.vfa.fractures]
+    assert fractures == [("T8", 1, False), ("L1", 3, True)]
+    assert found.vfa.performed and "vfa" in found.exam.scans
+
+
+def test_a_fracture_without_vfa_done_is_no_vfa_finding():
+    found = read("HISTORY: Known T12 compression fracture.", "TECHNIQUE: VFA was not performed.",
+                 "FINDINGS: Lumbar spine L1-L4 T-score -2.6.",
+                 "Old compression fracture of T12 on prior radiograph.")
+    assert not found.vfa.performed and found.vfa.fractures == []
+
+
+def test_no_fracture_statements_are_negations():
+    found = read("TECHNIQUE: Vertebral fracture assessment performed.", "FINDINGS: Total hip T-score -1.2.",
+                 "No vertebral fracture at T4 through L4.")
+    assert found.vfa.performed and found.vfa.fractures == []
+
+
+def test_text_without_bone_density_words_is_not_a_dxa_report():
+    with pytest.raises(InputError, match="not a DXA report"):
+        read("INVOICE 2024-0042", "Total due: 516.00 USD")
+
+
+def test_a_scanner_page_takes_the_physicians_impression_but_no_sentence_scores():
+    found = read("Scan Type: a Left Hip", "DXA Results Summary:", "Region  BMD  T-score",
+                 "Neck  0.641  -2.0", "IMPRESSION: Low bone mass. Left femoral neck T-score -2.0.")
+    assert scores(found) == [("femoral_neck", "left", "Neck", 0.641, -2.0, None)]
+    assert found.impression == "Low bone mass. Left femoral neck T-score -2.0."
+
+
+def test_tbs_and_frax_stated_in_the_findings():
+    found = read("FINDINGS: L1-L4 T-score -1.5. Trabecular bone score (TBS) is 1.230.",
+                 "The 10-year probability of a major osteoporotic fracture is 18%",
+                 "and of a hip fracture 3.1%.",
+                 "HISTORY: Mother had a hip fracture at 80.")
+    assert (found.tbs.value, found.frax.major, found.frax.hip) == (1.23, 18.0, 3.1)
