@@ -13,7 +13,7 @@ import sys
 from . import __version__
 from .code import SettingsError
 
-COMMANDS = ["code"]
+COMMANDS = ["code", "watch", "export"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
 from ..code import load_settings
 from ..emit import FORMATS
 from ..errors import InputError
@@ -29,11 +31,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     results, bad = [], 0
-    for path in args.paths:
+    # A progress bar only for a person watching several inputs: never in pipes, logs or CI output.
+    show = len(args.paths) > 1 and sys.stderr.isatty()
+    for path in tqdm(args.paths, unit="input", file=sys.stderr, disable=not show):
         for item in process(path, settings, password=args.password, ocr=args.ocr):
             if isinstance(item, InputError):
                 bad += 1
-                print(f"dxaparse: {item.path}: {item.reason}", file=sys.stderr)
+                tqdm.write(f"dxaparse: {item.path}: {item.reason}", file=sys.stderr)
             else:
                 results.append(item)
     text = FORMATS[args.format](results, len(args.paths) > 1) if results else ""

@@ -1,0 +1,113 @@
+"""HL7 v2.5.1 exports, built with hl7apy: DFT^P03 posts the charges, ORU^R01 sends the results.
+
+Messages come from hl7apy's message structures (never string concatenation) so field positions and
+escaping follow the standard. `to_hl7` writes both messages of every exam, DFT first; segments end
+with CR as HL7 requires and each message is followed by one LF, so a file holds one message per
+LF-separated record (docs/exports.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from hl7apy.core import Message
+from hl7apy.v2_5_1 import FT, ST
+
+from ..models import ExamResult
+from .loinc import REPORT_CODE, values
+
+VERSION = "2.5.1"
+SENDER = "DXAPARSE"
+LOCAL_SYSTEM = "99DXA"  # HL7 names local coding systems 99zzz
+
+
+def dft_p03(result: ExamResult, now: dt.datetime | None = None) -> Message:
+    """Detail financial transaction: one FT1 per CPT line, one DG1 per ICD-10-CM code, in claim order."""
+    msg = _message("DFT_P03", "D", result, now)
+    msg.evn.evn_1 = "P03"
+    msg.evn.evn_2 = msg.msh.msh_7.value
+    _pid(msg.pid, result)
+    service_date = _date(result.exam.date) or msg.msh.msh_7.value[:8]
+    icd = [f"{line.code}^^I10" for line in result.coding.icd10]
+    for n, line in enumerate(result.coding.cpt, 1):
+        ft1 = msg.add_group("DFT_P03_FINANCIAL").ft1
+        ft1.ft1_1 = str(n)
+        ft1.ft1_4 = service_date
+        ft1.ft1_6 = "CG"
+        ft1.ft1_7 = f"{line.code}^^C4"
+        ft1.ft1_10 = str(line.units)
+        for code in icd:
+            ft1.add_field("FT1_19").value = code
+        ft1.ft1_25 = f"{line.code}^^C4"
+        for modifier in line.modifiers:
+            ft1.add_field("FT1_26").value = f"{modifier}^^CPTM"
+    for n, line in enumerate(result.coding.icd10, 1):
+        dg1 = msg.add_segment("DG1")
+        dg1.dg1_1 = str(n)
+        dg1.dg1_3 = f"{line.code}^^I10"
+        dg1.dg1_6 = "F"
+        dg1.dg1_15 = str(n)
+    return msg
+
+
+def oru_r01(result: ExamResult, now: dt.datetime | None = None) -> Message:
+    """Unsolicited result: OBR for the DXA report (LOINC 38269-7), one OBX per reported value."""
+    msg = _message("ORU_R01", "O", result, now)
+    group = msg.add_group("ORU_R01_PATIENT_RESULT")
+    _pid(group.add_group("ORU_R01_PATIENT").pid, result)
+    order = group.add_group("ORU_R01_ORDER_OBSERVATION")
+    obr = order.obr
+    obr.obr_1 = "1"
+    if result.exam.accession:
+        obr.obr_3.ei_1 = ST(result.exam.accession)
+    obr.obr_4 = f"{REPORT_CODE}^DXA skeletal system study report^LN"
+    if result.exam.date:
+        obr.obr_7 = _date(result.exam.date)
+    obr.obr_25 = "F"
+    if result.impression:
+        order.add_segment("NTE").nte_3 = FT(result.impression)
+    for n, v in enumerate(values(result), 1):
+        obx = order.add_group("ORU_R01_OBSERVATION").obx
+        obx.obx_1 = str(n)
+        obx.obx_2 = "NM"
+        obx.obx_3.ce_1 = v.code
+        obx.obx_3.ce_2 = ST(v.text)
+        obx.obx_3.ce_3 = "LN" if v.loinc else LOCAL_SYSTEM
+        if v.group:
+            obx.obx_4 = str(v.group)
+        obx.obx_5 = format(Decimal(repr(v.value)), "f")
+        obx.obx_6 = f"{v.unit}^^UCUM"
+        obx.obx_11 = "F"
+    return msg
+
+
+def to_hl7(results: list[ExamResult], many: bool) -> str:
+    """DFT^P03 then ORU^R01 for each exam, each message followed by LF."""
+    now = dt.datetime.now()
+    return "".join(m.to_er7() + "\n" for r in results for m in (dft_p03(r, now), oru_r01(r, now)))
+
+
+def _message(structure: str, kind: str, result: ExamResult, now: dt.datetime | None) -> Message:
+    msg = Message(structure, version=VERSION)
+    msh = msg.msh
+    msh.msh_3 = SENDER
+    msh.msh_7 = (now or dt.datetime.now()).strftime("%Y%m%d%H%M%S")
+    msh.msh_9 = f"{structure.replace('_', '^')}^{structure}"
+    # Derived from the content hash, so a re-sent export carries the same ID and receivers can drop it.
+    msh.msh_10 = result.source.sha256[:19] + kind
+    msh.msh_11 = "P"
+    msh.msh_18 = "UNICODE UTF-8"
+    return msg
+
+
+def _pid(pid, result: ExamResult) -> None:
+    pid.pid_1 = "1"
+    if result.patient.id:
+        pid.pid_3.cx_1 = ST(result.patient.id)
+    if result.patient.sex:
+        pid.pid_8 = result.patient.sex
+
+
+def _date(date: dt.date | None) -> str | None:
+    return date.strftime("%Y%m%d") if date else None

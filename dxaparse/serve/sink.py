@@ -1,0 +1,100 @@
+"""Where a coded exam goes: the store, then one file per configured export format.
+
+Shared by the folder watcher and the PACS hook. Exports are rendered before anything is written (a
+result that cannot be exported fails as a whole), written under a hidden pending name, and published
+(renamed) only once the store has committed the exam; `recover` finishes what a crash interrupted. So
+an export file exists exactly for each stored exam, and a duplicate never produces a second charge.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from ..emit import FORMATS
+from ..emit.store import Store
+from ..models import ExamResult
+
+EXTENSIONS = {"json": "json", "csv": "csv", "hl7": "hl7", "fhir": "json"}
+PENDING = ".pending"
+
+log = logging.getLogger(__name__)
+
+
+class ExportError(Exception):
+    """A coded exam that a configured export format cannot represent."""
+
+
+class ResultSink:
+    """Commits exams to `store`; with `out_dir`, also writes `out_dir/<format>/<sha256>.<ext>` per exam."""
+
+    def __init__(self, store: Store, out_dir: Path | None = None, formats: Sequence[str] = ()):
+        unknown = sorted(set(formats) - set(EXTENSIONS))
+        if unknown:
+            raise ValueError(f"unknown export format(s): {', '.join(unknown)}")
+        if formats and out_dir is None:
+            raise ValueError("export formats need an output folder")
+        self.store = store
+        self.out_dir = out_dir
+        self.formats = list(formats)
+
+    def known(self, sha256: str) -> bool:
+        """Was an input file with this content hash already coded and stored?"""
+        return self.store.has_input(sha256)
+
+    def recover(self) -> int:
+        """Publish pending exports whose exam was committed before a crash, drop the others."""
+        published = 0
+        for fmt in self.formats:
+            for pending in (self.out_dir / fmt).glob(f".*{PENDING}"):
+                sha = pending.name[1:].split(".", 1)[0]
+                if self.store.has(sha):
+                    os.replace(pending, self._final(fmt, sha))
+                    published += 1
+                else:
+                    pending.unlink()
+        return published
+
+    def commit(self, results: Sequence[ExamResult], inputs: Iterable[str] = ()) -> list[bool]:
+        """Store each exam (one transaction each) and publish its exports; True where it was new.
+        `inputs` are the content hashes of the files these exams came from, recorded with the last one.
+        Raises ExportError, before writing anything, if an exam cannot be rendered."""
+        rendered = [(r, self._render(r)) for r in results]
+        inputs = list(inputs)
+        added = []
+        for n, (result, texts) in enumerate(rendered, 1):
+            pending = [self._write_pending(fmt, result.source.sha256, text) for fmt, text in texts]
+            new = self.store.add(result, inputs if n == len(rendered) else ())
+            for fmt, path in pending:
+                if new:
+                    os.replace(path, self._final(fmt, result.source.sha256))
+                else:
+                    path.unlink()
+            added.append(new)
+        return added
+
+    def _render(self, result: ExamResult) -> list[tuple[str, str]]:
+        texts = []
+        for fmt in self.formats:
+            try:
+                texts.append((fmt, FORMATS[fmt]([result], False)))
+            except Exception as err:  # an emitter or its library rejecting this exam's content
+                # The library's message may quote values from the report: only the type is shown.
+                log.debug("export %s failed", fmt, exc_info=True)
+                raise ExportError(f"cannot export as {fmt} ({type(err).__name__})") from err
+        return texts
+
+    def _write_pending(self, fmt: str, sha: str, text: str) -> tuple[str, Path]:
+        folder = self.out_dir / fmt
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f".{sha}.{EXTENSIONS[fmt]}{PENDING}"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return fmt, path
+
+    def _final(self, fmt: str, sha: str) -> Path:
+        return self.out_dir / fmt / f"{sha}.{EXTENSIONS[fmt]}"

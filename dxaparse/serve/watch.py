@@ -1,0 +1,272 @@
+"""The folder watcher: code each report dropped on a share once, keep every result, lose nothing.
+
+One thread does all the work, in order: events from the observer only name candidate files. A file
+is taken once complete (`settle`); DICOM objects wait in their study's group until it is quiet. Each
+unit is then read and coded, committed (`ResultSink`: store, then exports) and only then moved to
+done/ — or to failed/ with its reason. Restarting after a crash repeats at most the last step: an
+input whose content hash is already stored is moved to done/ without being coded again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from ..code import CodingSettings
+from ..errors import InputError
+from ..models import ExamResult
+from ..pipeline import process, process_study
+from ..read.files import Kind, sha256_file, sniff
+from .folders import fail_into, is_temp, move_unique
+from .settle import QuietGroups, Settler, study_uid
+from .sink import ExportError, ResultSink
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WatchOptions:
+    root: Path
+    done: Path | None = None      # default root/done
+    failed: Path | None = None    # default root/failed
+    settle: float = 5.0           # seconds a file's size and mtime must stay unchanged
+    study_quiet: float = 30.0     # seconds without a new object before a DICOM study is coded
+    poll: float | None = None     # polling interval; None: the platform's native events
+    once: bool = False            # exit when nothing is left to do
+    ocr: bool = True
+    summary_every: float = 60.0   # seconds between count lines
+
+    def __post_init__(self) -> None:
+        self.root = self.root.resolve()
+        self.done = (self.done or self.root / "done").resolve()
+        self.failed = (self.failed or self.root / "failed").resolve()
+
+
+@dataclass
+class Outcome:
+    """What became of one unit: a file, or the objects of one DICOM study."""
+
+    number: int
+    sha256: str                     # content hash of the (first) input file
+    files: list[Path]               # original paths: patient names may be in them — shown on request only
+    status: str                     # "coded" | "duplicate" | "failed"
+    results: list[ExamResult] = field(default_factory=list)
+    reason: str | None = None
+
+
+class Reporter(Protocol):
+    def outcome(self, outcome: Outcome) -> None: ...
+    def summary(self, counts: Counter, waiting: int) -> None: ...
+
+
+class Watcher:
+    """Watch `options.root` until `stop()` (or, with `once`, until idle); report each unit's outcome."""
+
+    def __init__(self, options: WatchOptions, settings: CodingSettings, sink: ResultSink, reporter: Reporter):
+        self.opt = options
+        self.settings = settings
+        self.sink = sink
+        self.reporter = reporter
+        self.counts: Counter = Counter()
+        self._events: queue.Queue[tuple[str, Path]] = queue.Queue()
+        self._settler = Settler(options.settle)
+        self._groups = QuietGroups(options.study_quiet)
+        self._stop = threading.Event()
+        self.started = threading.Event()  # set once the observer runs and the first scan is done
+        self._number = 0
+        self._last_summary = time.monotonic()
+        self._summarised: Counter = Counter()
+
+    def stop(self) -> None:
+        """Finish the current unit, then return from `run` (safe from a signal handler or thread)."""
+        self._stop.set()
+
+    def run(self) -> None:
+        observer = PollingObserver(timeout=self.opt.poll) if self.opt.poll else Observer()
+        observer.schedule(_Handler(self._events), str(self.opt.root), recursive=True)
+        observer.start()
+        try:
+            if published := self.sink.recover():
+                log.info("published %d export(s) left pending by an interrupted run", published)
+            self._scan(self.opt.root)  # what arrived while we were down
+            self.started.set()
+            tick = min(0.25, max(self.opt.settle, 0.02) / 4)
+            while not self._stop.is_set():
+                self._take_events(tick)
+                self._step()
+                if self.opt.once and self.waiting() == 0 and self._events.empty():
+                    break
+        finally:
+            observer.stop()
+            observer.join()
+
+    def waiting(self) -> int:
+        """Files seen but not yet coded."""
+        return len(self._settler) + self._groups.items()
+
+    # -- arrivals ---------------------------------------------------------------------------------------
+
+    def _take_events(self, timeout: float) -> None:
+        try:
+            kind, path = self._events.get(timeout=timeout)
+        except queue.Empty:
+            return
+        while True:
+            self._arrived(kind, path)
+            try:
+                kind, path = self._events.get_nowait()
+            except queue.Empty:
+                return
+
+    def _arrived(self, kind: str, path: Path) -> None:
+        if self._ignored(path):
+            return
+        if kind == "folder":  # a folder created or moved in: its files may never get events of their own
+            self._scan(path)
+        elif kind == "moved":
+            self._settler.renamed(path)
+        else:
+            self._settler.watch(path, time.monotonic())
+
+    def _scan(self, folder: Path) -> None:
+        now = time.monotonic()
+        for dirpath, dirnames, filenames in os.walk(folder):
+            here = Path(dirpath)
+            dirnames[:] = sorted(d for d in dirnames if not self._ignored(here / d))
+            for name in sorted(filenames):
+                path = here / name
+                if not self._ignored(path):
+                    self._settler.watch(path, now)
+
+    def _ignored(self, path: Path) -> bool:
+        """Temp names, hidden files, and the done/ and failed/ folders are never taken."""
+        if path.is_relative_to(self.opt.done) or path.is_relative_to(self.opt.failed):
+            return True
+        try:
+            rel = path.relative_to(self.opt.root)
+        except ValueError:
+            return True
+        return any(is_temp(part) for part in rel.parts)
+
+    # -- work -------------------------------------------------------------------------------------------
+
+    def _step(self) -> None:
+        for path in self._settler.ready(time.monotonic()):
+            if self._stop.is_set():
+                return
+            self._classify(path)
+        for _, paths in self._groups.due(time.monotonic()):
+            if self._stop.is_set():
+                return
+            self._code(paths, study=True)
+
+    def _classify(self, path: Path) -> None:
+        """DICOM objects join their study's group; anything else is coded on its own."""
+        try:
+            kind = sniff(path)
+        except InputError:
+            kind = Kind.UNKNOWN  # the reader gives the reason (empty, unreadable)
+        uid = study_uid(path) if kind is Kind.DICOM else None
+        if uid:
+            self._groups.add(uid, path, time.monotonic())
+        else:
+            self._code([path], study=False)
+
+    def _code(self, paths: list[Path], study: bool) -> None:
+        """Read, code, commit, then file away one unit; inputs already stored are only filed."""
+        known, fresh = {}, {}
+        for path in paths:
+            try:
+                sha = sha256_file(path)
+            except FileNotFoundError:
+                continue  # removed by someone else meanwhile
+            (known if self.sink.known(sha) else fresh)[path] = sha
+        if known:
+            for path in known:
+                self._file(path, self.opt.done)
+            self._report(Outcome(self._next(), next(iter(known.values())), list(known), "duplicate"))
+        if not fresh:
+            return
+        files = list(fresh)
+        outcome = Outcome(self._next(), fresh[files[0]], files, "failed")
+        items = self._read(files, study, outcome.number)
+        outcome.results = [i for i in items if isinstance(i, ExamResult)]
+        errors = {e.path: e.reason for e in items if isinstance(e, InputError)}
+        # With a result, only the objects the reader rejected fail; without one, the whole unit does.
+        bad = {p for p in files if str(p) in errors} if outcome.results else set(files)
+        if outcome.results:
+            try:
+                added = self.sink.commit(outcome.results, [fresh[p] for p in files if p not in bad])
+                outcome.status = "coded" if any(added) else "duplicate"
+            except ExportError as err:
+                bad, errors = set(files), {str(p): str(err) for p in files}
+        if bad:
+            outcome.reason = "; ".join(dict.fromkeys(errors.values())) or "no DXA result in this input"
+        for path in files:
+            if path in bad:
+                fail_into(path, self._target(path, self.opt.failed), errors.get(str(path), outcome.reason))
+            else:
+                self._file(path, self.opt.done)
+        self._report(outcome)
+
+    def _read(self, files: list[Path], study: bool, number: int) -> list[ExamResult | InputError]:
+        try:
+            if study:
+                return list(process_study(files, self.settings))
+            return list(process(files[0], self.settings, ocr=self.opt.ocr))
+        except Exception as err:  # a bug in a reader or the coder must not stop the other reports
+            log.error("internal error on #%d: %s", number, type(err).__name__)
+            log.debug("traceback", exc_info=True)
+            return [InputError(files[0], f"internal error ({type(err).__name__}); see the log with -vv")]
+
+    def _file(self, path: Path, root: Path) -> None:
+        move_unique(path, self._target(path, root))
+
+    def _target(self, path: Path, root: Path) -> Path:
+        """done/ and failed/ mirror the sub-folders of the watched folder."""
+        return root / path.parent.relative_to(self.opt.root)
+
+    def _next(self) -> int:
+        self._number += 1
+        return self._number
+
+    def _report(self, outcome: Outcome) -> None:
+        self.counts[outcome.status] += 1
+        log.debug("#%d %s %s", outcome.number, outcome.sha256[:12], outcome.status)
+        self.reporter.outcome(outcome)
+        self._maybe_summarise()
+
+    def _maybe_summarise(self) -> None:
+        now = time.monotonic()
+        if now - self._last_summary >= self.opt.summary_every and self.counts != self._summarised:
+            self._last_summary = now
+            self._summarised = self.counts.copy()
+            self.reporter.summary(self.counts, self.waiting())
+
+
+class _Handler(FileSystemEventHandler):
+    """Runs on the observer's thread: it only queues the paths that may hold new input."""
+
+    def __init__(self, events: queue.Queue):
+        self.events = events
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory:  # a folder's own "modified" events only echo changes to its files
+            if event.event_type in ("created", "moved"):
+                path = event.dest_path if event.event_type == "moved" else event.src_path
+                self.events.put(("folder", Path(os.fsdecode(path))))
+        elif event.event_type in ("created", "modified", "closed"):
+            self.events.put(("seen", Path(os.fsdecode(event.src_path))))
+        elif event.event_type == "moved":
+            self.events.put(("moved", Path(os.fsdecode(event.dest_path))))
