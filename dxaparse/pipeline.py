@@ -23,14 +23,14 @@ def process(path: Path, settings: CodingSettings, *, password: str | None = None
         yield item if isinstance(item, InputError) else result_of(item, settings)
 
 
-def process_study(paths: list[Path], settings: CodingSettings, *,
-                  root: Path | None = None) -> Iterator[ExamResult | InputError]:
+def process_study(paths: list[Path], settings: CodingSettings, *, root: Path | None = None,
+                  ocr: bool = True) -> Iterator[ExamResult | InputError]:
     """Read and code DICOM objects given as files, coded together per study (normally one): the unit
     of the folder watcher and the PACS hook, whose objects do not sit in a folder of their own, and of
     a batch run, whose studies may span folders. `root`: the source path of a multi-object study."""
     from .read.dicom import read_dicom
     try:
-        for item in read_dicom(paths, root=root):
+        for item in read_dicom(paths, root=root, ocr=ocr):
             yield item if isinstance(item, InputError) else result_of(item, settings)
     except InputError as err:
         yield err

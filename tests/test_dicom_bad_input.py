@@ -71,10 +71,10 @@ def test_dicomdir(tmp_path):
     assert only_error(write(ds, tmp_path / "DICOMDIR")) == "DICOMDIR (media directory), not a report"
 
 
-def test_encapsulated_pdf(tmp_path):
+def test_encapsulated_pdf_that_is_not_a_report(tmp_path):
     ds = other_object("1.2.840.10008.5.1.4.1.1.104.1", "DOC")
     ds.EncapsulatedDocument = b"%PDF-1.4\n%%EOF\n"
-    assert only_error(write(ds, tmp_path / "pdf.dcm")).startswith("encapsulated PDF report")
+    assert only_error(write(ds, tmp_path / "pdf.dcm")).startswith("encapsulated PDF: ")
 
 
 def test_not_dicom_and_damaged_dicom(tmp_path):

@@ -1,5 +1,6 @@
 """The PACS hook's parts on their own: the spool, the MLLP outbox and delivery, the HL7 choice for
-amended results, coding a study with an Encapsulated PDF. Fast; the tests with real peers are in the
+amended results, coding a study with an Encapsulated PDF (through the same DICOM reader as
+`dxaparse code`). Fast; the tests with real peers are in the
 other test_pacs_*.py files."""
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import pytest
 from dxaparse.code import load_settings
 from dxaparse.errors import InputError
 from dxaparse.models import Scan
+from dxaparse.pipeline import process_study
 from dxaparse.read.files import sha256_file, sha256_of_hashes
 from dxaparse.serve.mllp import Deliverer, MllpError, Outbox, ack_code, exchange
 from dxaparse.serve.pacs.hook import hl7_messages
 from dxaparse.serve.pacs.spool import Spool, safe_name
-from dxaparse.serve.pacs.study import code_study
 
 from ._exams import exam
 from ._pacs import (
@@ -187,8 +188,8 @@ def test_a_study_with_an_encapsulated_pdf_gives_one_result(tmp_path):
     page = save(encapsulated_pdf(study, pdf), tmp_path)
     forearm = save(hologic_sc(study, "ARM"), tmp_path)
     settings = load_settings(None)
-    [only_page] = code_study([page], settings)
-    [with_image] = code_study([page, forearm], settings)
+    [only_page] = process_study([page], settings)
+    [with_image] = process_study([page, forearm], settings)
     assert only_page.source.kind == "pdf" and only_page.exam.study_uid == study
     assert with_image.source.kind == "dicom-study"
     assert with_image.measurements == only_page.measurements
@@ -196,13 +197,23 @@ def test_a_study_with_an_encapsulated_pdf_gives_one_result(tmp_path):
     assert with_image.source.sha256 == sha256_of_hashes([sha256_file(page), sha256_file(forearm)])
 
     sr = save(hologic_sr(study, spine_t=-1.1), tmp_path)
-    [from_sr] = code_study([page, sr], settings)
+    [from_sr] = process_study([page, sr], settings)
     assert [m.t_score for m in from_sr.measurements] == [-1.1]
+
+
+def test_dxaparse_code_reads_an_encapsulated_pdf_like_the_hook(tmp_path):
+    pdf = (ROOT / "samples" / "pdf" / "ge-encore-v16.pdf").read_bytes()
+    page = save(encapsulated_pdf("1.2.826.0.1.3680043.8.498.603", pdf), tmp_path)
+    run = run_cli("code", str(page))
+    assert run.code == 0, run.err
+    [hooked] = process_study([page], load_settings(None))
+    assert '"kind": "pdf"' in run.out and hooked.source.path == str(page)
+    assert f'"sha256": "{sha256_file(page)}"' in run.out and hooked.source.sha256 == sha256_file(page)
 
 
 def test_an_unreadable_encapsulated_pdf_is_a_reason_not_a_crash(tmp_path):
     page = save(encapsulated_pdf("1.2.826.0.1.3680043.8.498.602", b"%PDF-1.4 not really"), tmp_path)
-    [err] = code_study([page], load_settings(None))
+    [err] = process_study([page], load_settings(None))
     assert isinstance(err, InputError) and err.reason.startswith("encapsulated PDF")
 
 

@@ -25,7 +25,7 @@ def read_path(path: Path, *, password: str | None = None,
         kind = sniff(path)
         if kind is Kind.DICOM:
             from .dicom import read_dicom
-            yield from read_dicom([path])
+            yield from read_dicom([path], ocr=ocr)
         elif kind is Kind.PDF:
             from .pdf import read_pdf
             yield read_pdf(path, password=password, ocr=ocr)
@@ -54,7 +54,7 @@ def read_folder(folder: Path, *, password: str | None = None,
             yield from read_path(path, password=password, ocr=ocr)
     if dicom:
         from .dicom import read_dicom
-        yield from read_dicom(dicom, root=folder)
+        yield from read_dicom(dicom, root=folder, ocr=ocr)
 
 
 def _hidden(path: Path, root: Path) -> bool:

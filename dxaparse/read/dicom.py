@@ -1,8 +1,10 @@
 """DICOM inputs: read each object, then assemble one `Findings` per study (StudyInstanceUID).
 
 A DXA exam arrives as several objects — an SR with the scores, images that show which scans were done,
-presentation states — so objects are read one by one (a bad one becomes an `InputError`, the rest go
-on) and merged per study: the SR's results plus the scan types seen in the images.
+presentation states, the printed report as Encapsulated PDF — so objects are read one by one (a bad one
+becomes an `InputError`, the rest go on) and merged per study: the scores of the SRs (or, without an SR,
+of the report pages; never both, which would count every region twice) plus the scan types seen in the
+images. One study gives one exam, because two would post its charges twice.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..errors import InputError
 from ..models import Exam, Findings, Patient, Scan, Source, Vfa
 from .dicom_header import exam_of, patient_of, vendor_of
 from .dicom_image import IMAGE_CLASSES, PRESENTATION_STATES, is_dxa_object, read_image
+from .dicom_pdf import read_encapsulated_pdf
 from .dicom_sr import SR_CLASSES, SrProblem, read_sr
 from .dicom_truncation import truncation
 from .files import sha256_file, sha256_of_hashes
@@ -32,11 +35,14 @@ ENCAPSULATED_PDF_CLASS = "1.2.840.10008.5.1.4.1.1.104.1"
 DEFER_SIZE = "16 KB"  # private scan files (Hologic P/R files, enCORE raw) are skipped, never loaded
 
 
+_PRIORITY = {"sr": 0, "report": 1, "image": 2, "companion": 3}
+
+
 @dataclass
 class _Object:
     path: Path
     sha256: str
-    kind: str          # sr | image | companion (a presentation state: part of a study, no results)
+    kind: str          # sr | report | image | companion (a presentation state: part of a study, no results)
     sop_name: str
     findings: Findings
 
@@ -82,15 +88,15 @@ def _read_header(path: Path) -> Dataset:
     return ds
 
 
-def _read_object(path: Path) -> _Object:
+def _read_object(path: Path, ocr: bool) -> _Object:
     with _quiet_pydicom():
         try:
-            return _dxa_object(path, _read_header(path))
+            return _dxa_object(path, _read_header(path), ocr)
         except BytesLengthException:  # a value of the wrong size, met when it is first read
             raise InputError(path, "unreadable DICOM (a value of the wrong length)") from None
 
 
-def _dxa_object(path: Path, ds: Dataset) -> _Object:
+def _dxa_object(path: Path, ds: Dataset, ocr: bool) -> _Object:
     """The object's own findings, or why it is not a DXA object."""
     sop = _sop_class(ds)
     if not sop:
@@ -111,7 +117,8 @@ def _dxa_object(path: Path, ds: Dataset) -> _Object:
     elif sop in PRESENTATION_STATES and is_dxa_object(ds, vendor):
         kind = "companion"
     elif sop == ENCAPSULATED_PDF_CLASS:
-        raise InputError(path, "encapsulated PDF report: not read from DICOM (pass the PDF itself)")
+        kind = "report"
+        findings = read_encapsulated_pdf(path, ds, ocr=ocr)
     else:
         raise InputError(path, f"not a DXA object: {sop_name}")
     return _Object(path, sha256_file(path), kind, sop_name, findings)
@@ -145,8 +152,10 @@ def _merge(objects: list[_Object], root: Path | None) -> Findings:
         only.findings.source.sha256 = only.sha256
         return only.findings
     path = str(root) if root is not None else str(objects[0].path)
-    objects = sorted(objects, key=lambda o: o.kind != "sr")  # stable: SR first, then input order
+    objects = sorted(objects, key=lambda o: _PRIORITY[o.kind])  # stable: SR, report, images
     parts = [o.findings for o in objects]
+    scored = next(([o.findings for o in objects if o.kind == kind] for kind in ("sr", "report")
+                   if any(o.findings.measurements for o in objects if o.kind == kind)), [])
     scans = {s for f in parts for s in f.exam.scans}
     patient = Patient(**{k: _first(getattr(f.patient, k) for f in parts) for k in Patient.model_fields})
     exam = Exam(**{k: _first(getattr(f.exam, k) for f in parts)
@@ -154,27 +163,29 @@ def _merge(objects: list[_Object], root: Path | None) -> Findings:
                 scans=[s for s in Scan if s in scans],
                 unrecognized=list(dict.fromkeys(u for f in parts for u in f.exam.unrecognized)))
     vfa = Vfa(performed=any(f.vfa.performed for f in parts),
-              fractures=[x for f in parts for x in f.vfa.fractures])
+              fractures=[x for f in (scored or parts) for x in f.vfa.fractures])
     vendor = next((f.source.vendor for f in parts if f.source.vendor != "unknown"), "unknown")
     return Findings(
         source=Source(path=path, kind="dicom-study", vendor=vendor,
                       sha256=sha256_of_hashes([o.sha256 for o in objects])),
         patient=patient, exam=exam, vfa=vfa,
-        measurements=[m for f in parts for m in f.measurements],
+        measurements=[m for f in scored for m in f.measurements],
         tbs=_first(f.tbs for f in parts), frax=_first(f.frax for f in parts),
         indications=list(dict.fromkeys(i for f in parts for i in f.indications)),
         impression=_first(f.impression for f in parts))
 
 
-def read_dicom(paths: list[Path], root: Path | None = None) -> Iterator[Findings | InputError]:
+def read_dicom(paths: list[Path], root: Path | None = None, *,
+               ocr: bool = True) -> Iterator[Findings | InputError]:
     """Each study among `paths` as one `Findings`; each unreadable or non-DXA object as an `InputError`.
 
-    `root` is the folder the paths were found in (the source path of a multi-object study).
+    `root` is the folder the paths were found in (the source path of a multi-object study); `ocr` is
+    passed to the PDF reader for Encapsulated PDF reports.
     """
     studies: dict[str, list[_Object]] = {}
     for path in paths:
         try:
-            obj = _read_object(path)
+            obj = _read_object(path, ocr)
         except InputError as err:
             yield err
             continue

@@ -18,12 +18,12 @@ from pathlib import Path
 from ...code import CodingSettings
 from ...emit.hl7 import dft_p03, oru_r01
 from ...models import ExamResult
+from ...pipeline import process_study
 from ...read.files import sha256_file
 from ..mllp import Deliverer
 from ..sink import ResultSink
 from .scp import StorageSCP
 from .spool import Spool
-from .study import code_study
 from .worker import StudyWorker
 
 log = logging.getLogger(__name__)
@@ -79,8 +79,8 @@ class Hook:
                  mllp: Deliverer | None = None, hl7_kinds: Iterable[str] = HL7_KINDS, ocr: bool = True):
         self.spool = Spool(spool_dir)
         self.sink, self.mllp, self.hl7_kinds = sink, mllp, tuple(hl7_kinds)
-        self.worker = StudyWorker(self.spool, quiet, lambda files: code_study(files, settings, ocr),
-                                  self._deliver)
+        self.worker = StudyWorker(self.spool, quiet,
+                                  lambda files: list(process_study(files, settings, ocr=ocr)), self._deliver)
         self.scp = StorageSCP(aet, self.spool, self.worker.arrived, allow=allow,
                               max_associations=max_associations)
 
