@@ -65,7 +65,7 @@ def test_image_only_pdf_has_no_text_layer_with_or_without_ocr(tmp_path):
         c.drawImage(ImageReader(Image.new("L", (300, 200), 200)), 50, 400, 300, 200)
         c.showPage()
     path = draw(tmp_path / "scanned.pdf", scanned)
-    assert reason(path) == "image-only PDF: no text layer"
+    assert reason(path).startswith("image-only PDF: no text layer")   # OCR finds no text in a grey box
     assert reason(path, ocr=False) == "image-only PDF: no text layer"
 
 

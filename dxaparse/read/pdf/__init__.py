@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ...errors import InputError
 from ...models import Findings, Source
 from ..files import sha256_file
 from .document import read_text_layer
@@ -17,7 +18,18 @@ from .words import dedupe, group_lines
 
 
 def read_pdf(path: Path, password: str | None = None, ocr: bool = True) -> Findings:
-    """Read one PDF report. Image-only PDFs fail for now, `ocr` or not (OCR is a later issue)."""
-    lines = group_lines(dedupe(read_text_layer(path, password)))
+    """Read one PDF report; pages without a text layer are read by OCR when `ocr` (see read/ocr)."""
+    try:
+        words = read_text_layer(path, password)
+    except InputError as err:
+        if not err.reason.startswith("image-only PDF"):
+            raise
+        from ..ocr.pdf import ocr_pdf
+        return ocr_pdf(path, password, [], ocr, err.reason)
+    if ocr:
+        from ..ocr.pdf import has_image_pages, ocr_pdf
+        if has_image_pages(path, password, words):
+            return ocr_pdf(path, password, words, ocr, "page without a text layer")
+    lines = group_lines(dedupe(words))
     source = Source(path=str(path), kind="pdf", vendor=vendor_of(lines), sha256=sha256_file(path))
     return read_report(lines, source)

@@ -1,0 +1,89 @@
+"""The images of a PDF's text-less pages, at the resolution they were embedded at.
+
+A page that is one embedded image (a scan, a screenshot saved as PDF) is read from that image's own
+pixels: re-rendering a 72-dpi embed at 300 dpi would only smear it, and knowing its real resolution is
+what tells `prepare` how much to upscale. Pages of several images or rotated ones are rendered whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image
+
+from ...errors import InputError
+from ..pdf.document import _LOCK as PDFIUM_LOCK  # PDFium is not thread-safe: one lock for all its users
+from .engine import Placement
+from .prepare import TARGET_DPI
+
+_WHOLE_PAGE = 0.5
+"""An image covering at least this share of the page is the page."""
+
+
+@dataclass(frozen=True)
+class PageImage:
+    image: Image.Image
+    dpi: float
+    where: Placement
+
+
+def image_pages(path: Path, password: str | None, pages: set[int]) -> list[int]:
+    """Which of `pages` hold an image at all (the others are blank)."""
+    with PDFIUM_LOCK, _open(path, password) as pdf:
+        return [i for i in sorted(pages) if next(_images(pdf[i]), None) is not None]
+
+
+def page_images(path: Path, password: str | None, pages: list[int]) -> list[PageImage]:
+    with PDFIUM_LOCK, _open(path, password) as pdf:
+        return [_page_image(pdf[i], i) for i in pages]
+
+
+def _page_image(page: pdfium.PdfPage, index: int) -> PageImage:
+    width, height = page.get_size()
+    images = list(_images(page))
+    if len(images) == 1:
+        native = _native(images[0], index, width, height)
+        if native is not None:
+            return native
+    scale = TARGET_DPI / 72
+    image = page.render(scale=scale, grayscale=True).to_pil()
+    return PageImage(image, TARGET_DPI, Placement(index, 0.0, 0.0, width, height))
+
+
+def _native(obj: pdfium.PdfImage, index: int, width: float, height: float) -> PageImage | None:
+    m = obj.get_matrix()
+    left, bottom, right, top = obj.get_bounds()
+    if m.b or m.c or m.a < 0 or m.d < 0 or (right - left) * (top - bottom) < _WHOLE_PAGE * width * height:
+        return None   # rotated, mirrored or a part of the page: render the page as it shows
+    try:
+        image = obj.get_bitmap(render=False).to_pil()
+    except (pdfium.PdfiumError, ValueError):
+        return None
+    dpi = image.width / ((right - left) / 72)
+    return PageImage(image, dpi, Placement(index, left, height - top, right - left, top - bottom))
+
+
+def _images(page: pdfium.PdfPage) -> Iterator[pdfium.PdfImage]:
+    return page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])
+
+
+@contextmanager
+def _open(path: Path, password: str | None) -> Iterator[pdfium.PdfDocument]:
+    try:
+        pdf = pdfium.PdfDocument(str(path), password=password)
+    except pdfium.PdfiumError:
+        raise InputError(path, "corrupt PDF: cannot be parsed") from None
+    try:
+        yield pdf
+    finally:
+        pdf.close()
+
+
+def page_count(path: Path, password: str | None) -> int:
+    with PDFIUM_LOCK, _open(path, password) as pdf:
+        return len(pdf)

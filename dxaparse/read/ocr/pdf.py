@@ -1,0 +1,97 @@
+"""PDF pages without a text layer, read by OCR and then by the very layout readers text PDFs use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import regex
+
+from ...errors import InputError
+from ...models import Findings, Source
+from ..files import sha256_file
+from ..pdf.report import read_report, vendor_of
+from ..pdf.words import Word, dedupe, group_lines
+from .engine import available, read_words
+from .pages import image_pages, page_count, page_images
+from .prepare import prepare
+from .tokens import mend, mend_units
+from .verify import verify
+
+HINT = "install tesseract-ocr and tesserocr to read it by OCR (see docs/ocr.md)"
+_UNREADABLE_CELL = regex.compile(r"unreadable value '(?P<text>.*)' in results row '(?P<row>.*)'")
+_GARBLED_ROW = regex.compile(r"results row '(?P<row>.*)': two values under")
+_RETRIES = 20
+UNREADABLE = "--"
+"""What an unreadable cell becomes: blank to the readers, with a note that it was not blank."""
+
+
+def ocr_pdf(path: Path, password: str | None, text_words: list[Word], ocr: bool, reason: str) -> Findings:
+    """Read a PDF whose pages lack text (all, or some besides `text_words`) with OCR of those pages.
+
+    `reason` is why the text layer alone cannot be read; it is the error when OCR is off or finds nothing.
+    """
+    text_pages = {w.page for w in text_words}
+    blank = set(range(page_count(path, password))) - text_pages
+    pages = image_pages(path, password, blank) if ocr and available() else []
+    if not pages:
+        if text_words:
+            return _read(path, text_words, {}, set())
+        raise InputError(path, reason if not ocr or available() else f"{reason} ({HINT})")
+    words, notes = [], {}
+    for image in page_images(path, password, pages):
+        for w in read_words(prepare(image.image, image.dpi), image.where):
+            for mended, note in mend(w):
+                words.append(mended)
+                if note:
+                    notes[mended] = note
+    words = [*text_words, *mend_units(words)]
+    if len(words) == len(text_words):
+        raise InputError(path, f"{reason}, and OCR found no text")
+    return _read(path, words, notes, set(pages), all_ocr=not text_words)
+
+
+def has_image_pages(path: Path, password: str | None, text_words: list[Word]) -> bool:
+    """A text PDF with pages of images only (a scanned page appended), which OCR can read."""
+    if not available():
+        return False
+    blank = set(range(page_count(path, password))) - {w.page for w in text_words}
+    return bool(blank and image_pages(path, password, blank))
+
+
+def _read(path: Path, words: list[Word], notes: dict[Word, str], ocr_pages: set[int],
+          all_ocr: bool = False) -> Findings:
+    """The report, blanking (and doubting) each OCR cell the table reader finds unreadable."""
+    lost: list[str] = []
+    for _ in range(_RETRIES):
+        lines = group_lines(dedupe(words))
+        source = Source(path=str(path), kind="pdf", vendor=vendor_of(lines), sha256=sha256_file(path))
+        try:
+            findings = read_report(lines, source)
+        except InputError as err:
+            if cell := _unreadable_ocr_cell(err, lines, ocr_pages):
+                blank = Word(UNREADABLE, cell.x0, cell.x1, cell.top, cell.bottom, cell.page)
+                words[words.index(cell)] = blank
+                notes[blank] = f"unreadable: {cell.text!r}"
+            elif row := _garbled_ocr_row(err, lines, ocr_pages):
+                # a footnote misread past the table's end, or a row whose cells ran together: it is
+                # left out, and every value of the page doubted, since it may have been a result
+                lost.append(f"page {row.page + 1}: a printed row could not be read ({row.text[:40]!r})")
+                words = [w for w in words if w not in row.words]
+            else:
+                raise
+            continue
+        return verify(findings, lines, notes, ocr_pages, all_ocr, lost) if ocr_pages else findings
+    raise InputError(path, "OCR: too many unreadable values")
+
+
+def _unreadable_ocr_cell(err: InputError, lines, ocr_pages: set[int]) -> Word | None:
+    if not (m := _UNREADABLE_CELL.search(err.reason)):
+        return None
+    return next((w for line in lines if line.page in ocr_pages and line.text.startswith(m["row"])
+                 for w in line.words if w.text == m["text"]), None)
+
+
+def _garbled_ocr_row(err: InputError, lines, ocr_pages: set[int]):
+    if not (m := _GARBLED_ROW.search(err.reason)):
+        return None
+    return next((line for line in lines if line.page in ocr_pages and line.text.startswith(m["row"])), None)
