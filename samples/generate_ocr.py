@@ -10,6 +10,12 @@ and 300-dpi ones are bilevel (CCITT G4), as scanners and fax machines save them:
 `<name>.expected.json` is the text sample's expected JSON with the source and `ocr` marks changed: at
 150 dpi and above OCR must reproduce every value exactly. At 72 dpi it is the truth the tests hold each
 value to — exact, or doubted and flagged for review.
+
+`REPORT_PAGE` is one report page sent as DICOM Secondary Capture (what APEX and enCORE send besides
+the scan images): the page of a text sample rendered at 150 dpi, 4 grey levels, 8-bit MONOCHROME2, RLE
+Lossless, no pixel spacing (its resolution follows from the Letter-width rule), series "Report". Its
+expected JSON is the text sample's with the source, `ocr` marks and the header's study UID and
+accession (what the page does not print) changed.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ import time
 from pathlib import Path
 
 import pypdfium2 as pdfium
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, RLELossless
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
@@ -62,6 +70,65 @@ def expected(name: str, path: str, sha256: str) -> dict:
     return want
 
 
+REPORT_PAGE = ("ge-encore-v12", "ge-encore-report-page-sc")
+"""(text sample, DICOM sample name) of the Secondary Capture report page."""
+REPORT_PAGE_DPI = 150
+
+
+def _dicom_generator():
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import generate_dicom
+
+    return generate_dicom
+
+
+def report_page_dicom(text_pdf: Path, out: Path) -> Dataset:
+    """The first page of `text_pdf` as an 8-bit grey Secondary Capture report page (GE enCORE-like)."""
+    gen = _dicom_generator()
+    src = pdfium.PdfDocument(str(text_pdf))
+    try:
+        image = src[0].render(scale=REPORT_PAGE_DPI / 72, grayscale=True).to_pil().convert("L")
+    finally:
+        src.close()
+    # no pixel spacing: the Letter-width rule must give the resolution back, so the A4 page is widened
+    # to Letter width with white (the page keeps its positions in points)
+    letter = round(8.5 * REPORT_PAGE_DPI)
+    if image.width < letter:
+        from PIL import Image
+        page = Image.new("L", (letter, image.height), 255)
+        page.paste(image, (0, 0))
+        image = page
+    image = image.quantize(4).convert("L")
+    patient = gen.Patient("ocr-sc-0001", "M", 66.0, "20240220")
+    ds = Dataset()
+    gen.header(ds, patient, "report-page", "1.2.840.10008.5.1.4.1.1.7", "OT", "GE Healthcare", "Lunar DPX-NT")
+    ds.ConversionType, ds.ImageType = "WSD", ["DERIVED", "SECONDARY"]
+    ds.SeriesDescription, ds.BurnedInAnnotation = "Report", "YES"
+    ds.SeriesNumber = "900"
+    ds.Rows, ds.Columns = image.height, image.width
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated = ds.BitsStored = 8
+    ds.HighBit, ds.PixelRepresentation = 7, 0
+    ds.PixelData = image.tobytes()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    ds.file_meta.ImplementationClassUID = gen.uid("dxaparse/samples/implementation")
+    ds.file_meta.ImplementationVersionName = "DXAPARSE_SAMPLE"
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.compress(RLELossless, encoding_plugin="pydicom", generate_instance_uid=False)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    ds.save_as(out, enforce_file_format=True)
+    return ds
+
+
+def report_page_expected(name: str, path: str, sha256: str, ds: Dataset) -> dict:
+    want = expected(name, path, sha256)
+    want["source"]["kind"] = "dicom-image"
+    want["exam"].update(study_uid=str(ds.StudyInstanceUID), accession=str(ds.AccessionNumber))
+    return want
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else Path("samples/ocr")
     out.mkdir(parents=True, exist_ok=True)
@@ -73,6 +140,14 @@ def main(argv: list[str]) -> int:
             text = json.dumps(want, indent=2, ensure_ascii=False) + "\n"
             (out / f"{pdf.stem}.expected.json").write_text(text, encoding="utf-8")
             print(pdf)
+    text_name, name = REPORT_PAGE
+    dcm = out / f"{name}.dcm"
+    ds = report_page_dicom(SOURCE / f"{text_name}.pdf", dcm)
+    digest = hashlib.sha256(dcm.read_bytes()).hexdigest()
+    want = report_page_expected(text_name, f"samples/ocr/{dcm.name}", digest, ds)
+    (out / f"{name}.expected.json").write_text(json.dumps(want, indent=2, ensure_ascii=False) + "\n",
+                                               encoding="utf-8")
+    print(dcm)
     return 0
 
 

@@ -1,10 +1,11 @@
 """DICOM inputs: read each object, then assemble one `Findings` per study (StudyInstanceUID).
 
 A DXA exam arrives as several objects — an SR with the scores, images that show which scans were done,
-presentation states, the printed report as Encapsulated PDF — so objects are read one by one (a bad one
-becomes an `InputError`, the rest go on) and merged per study: the scores of the SRs (or, without an SR,
-of the report pages; never both, which would count every region twice) plus the scan types seen in the
-images. One study gives one exam, because two would post its charges twice.
+presentation states, the printed report as Encapsulated PDF or as a page image (Secondary Capture, read
+by OCR) — so objects are read one by one (a bad one becomes an `InputError`, the rest go on) and merged
+per study: the scores of the SRs (or, without an SR, of the report pages; never both, which would count
+every region twice) plus the scan types seen in the images. One study gives one exam, because two would
+post its charges twice.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..models import Exam, Findings, Patient, Scan, Source, Vfa
 from .dicom_header import exam_of, patient_of, vendor_of
 from .dicom_image import IMAGE_CLASSES, PRESENTATION_STATES, is_dxa_object, read_image
 from .dicom_pdf import read_encapsulated_pdf
+from .dicom_report_page import is_report_page, read_report_page
 from .dicom_sr import SR_CLASSES, SrProblem, read_sr
 from .dicom_truncation import truncation
 from .files import sha256_file, sha256_of_hashes
@@ -108,6 +110,9 @@ def _dxa_object(path: Path, ds: Dataset, ocr: bool) -> _Object:
     if sop in SR_CLASSES:
         kind = "sr"
         _add_sr(path, ds, vendor, findings)
+    elif sop in IMAGE_CLASSES and is_report_page(ds, vendor):
+        kind = "report"   # a rendered report page, read by OCR: ranks with an Encapsulated PDF
+        findings = read_report_page(path, ds, ocr=ocr)
     elif sop in IMAGE_CLASSES and is_dxa_object(ds, vendor):
         kind = "image"
         image = read_image(ds, vendor)
@@ -180,7 +185,7 @@ def read_dicom(paths: list[Path], root: Path | None = None, *,
     """Each study among `paths` as one `Findings`; each unreadable or non-DXA object as an `InputError`.
 
     `root` is the folder the paths were found in (the source path of a multi-object study); `ocr` is
-    passed to the PDF reader for Encapsulated PDF reports.
+    passed to the PDF reader for Encapsulated PDF reports and allows OCR of report pages sent as images.
     """
     studies: dict[str, list[_Object]] = {}
     for path in paths:

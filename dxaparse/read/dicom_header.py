@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 from pydicom.dataset import Dataset
 
 from .. import vendors
-from ..models import Exam, Patient, Vendor
+from ..models import Exam, Findings, Patient, Vendor
 
 _AGE = re.compile(r"(\d{1,3})([DWMY])")
 _DA = re.compile(r"\d{8}")
@@ -70,3 +71,16 @@ def exam_of(ds: Dataset) -> Exam:
     device = " ".join(filter(None, (text(ds, "Manufacturer"), text(ds, "ManufacturerModelName"))))
     return Exam(date=_date(text(ds, "StudyDate")), study_uid=text(ds, "StudyInstanceUID"),
                 device=device or None, accession=text(ds, "AccessionNumber"))
+
+
+def with_header(findings: Findings, ds: Dataset, path: Path) -> Findings:
+    """A report page's findings (Encapsulated PDF, Secondary Capture page) with gaps filled from the
+    header; the source is the DICOM object."""
+    header_patient, header_exam = patient_of(ds), exam_of(ds)
+    patient = Patient(**{k: v if v is not None else getattr(header_patient, k) for k, v in findings.patient})
+    exam = findings.exam.model_copy(update={
+        k: getattr(header_exam, k) for k in ("date", "study_uid", "device", "accession")
+        if getattr(findings.exam, k) is None})
+    vendor = findings.source.vendor if findings.source.vendor != "unknown" else vendor_of(ds)
+    source = findings.source.model_copy(update={"path": str(path), "vendor": vendor})
+    return findings.model_copy(update={"patient": patient, "exam": exam, "source": source})

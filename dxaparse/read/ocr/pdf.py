@@ -7,12 +7,12 @@ from pathlib import Path
 import regex
 
 from ...errors import InputError
-from ...models import Findings, Source
+from ...models import Findings, Source, SourceKind
 from ..files import sha256_file
 from ..pdf.report import read_report, vendor_of
 from ..pdf.words import Word, dedupe, group_lines
 from .engine import available, read_words
-from .pages import image_pages, page_count, page_images
+from .pages import PageImage, image_pages, page_count, page_images
 from .prepare import prepare
 from .tokens import mend, mend_units
 from .verify import verify
@@ -37,17 +37,32 @@ def ocr_pdf(path: Path, password: str | None, text_words: list[Word], ocr: bool,
         if text_words:
             return _read(path, text_words, {}, set())
         raise InputError(path, reason if not ocr or available() else f"{reason} ({HINT})")
+    words, notes = _ocr_words(page_images(path, password, pages))
+    words = [*text_words, *words]
+    if len(words) == len(text_words):
+        raise InputError(path, f"{reason}, and OCR found no text")
+    return _read(path, words, notes, set(pages), all_ocr=not text_words)
+
+
+def ocr_page_images(path: Path, images: list[PageImage], kind: SourceKind, reason: str) -> Findings:
+    """Report pages that are images from any source (a DICOM Secondary Capture page), read by OCR and
+    then by the layout readers, exactly as the image pages of a PDF are; `kind` is the source's kind."""
+    words, notes = _ocr_words(images)
+    if not words:
+        raise InputError(path, f"{reason}: OCR found no text")
+    return _read(path, words, notes, {image.where.page for image in images}, all_ocr=True, kind=kind)
+
+
+def _ocr_words(images: list[PageImage]) -> tuple[list[Word], dict[Word, str]]:
+    """Every word OCR reads on the page images, mended, with a note on each mended word."""
     words, notes = [], {}
-    for image in page_images(path, password, pages):
+    for image in images:
         for w in read_words(prepare(image.image, image.dpi), image.where):
             for mended, note in mend(w):
                 words.append(mended)
                 if note:
                     notes[mended] = note
-    words = [*text_words, *mend_units(words)]
-    if len(words) == len(text_words):
-        raise InputError(path, f"{reason}, and OCR found no text")
-    return _read(path, words, notes, set(pages), all_ocr=not text_words)
+    return mend_units(words), notes
 
 
 def has_image_pages(path: Path, password: str | None, text_words: list[Word]) -> bool:
@@ -59,12 +74,12 @@ def has_image_pages(path: Path, password: str | None, text_words: list[Word]) ->
 
 
 def _read(path: Path, words: list[Word], notes: dict[Word, str], ocr_pages: set[int],
-          all_ocr: bool = False) -> Findings:
+          all_ocr: bool = False, kind: SourceKind = "pdf") -> Findings:
     """The report, blanking (and doubting) each OCR cell the table reader finds unreadable."""
     lost: list[str] = []
     for _ in range(_RETRIES):
         lines = group_lines(dedupe(words))
-        source = Source(path=str(path), kind="pdf", vendor=vendor_of(lines), sha256=sha256_file(path))
+        source = Source(path=str(path), kind=kind, vendor=vendor_of(lines), sha256=sha256_file(path))
         try:
             findings = read_report(lines, source)
         except InputError as err:
