@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from dxaparse.read.ocr import engine  # noqa: E402
 from dxaparse.read.ocr.prepare import prepare  # noqa: E402
+from dxaparse.read.ocr.tokens import edit_distance  # noqa: E402
 from dxaparse.read.pdf.document import read_text_layer  # noqa: E402
 from dxaparse.read.pdf.values import number  # noqa: E402
 from dxaparse.read.pdf.words import Line, dedupe, group_lines  # noqa: E402
@@ -89,7 +90,7 @@ def _score(truth: list[Line], ocr: list[Line], out: Counter) -> None:
         got = " ".join(ocr[near].text.split()) if match else ""
         used.add(near if match else None)
         out["chars"] += len(text)
-        out["errors"] += _distance(text, got)
+        out["errors"] += edit_distance(text, got)
         want = _numbers(line)
         out["numbers"] += len(want)
         out["right"] += sum((Counter(want) & Counter(_numbers(ocr[near]) if match else [])).values())
@@ -105,16 +106,6 @@ def _numbers(line: Line) -> list[float]:
         except ValueError:
             continue
     return out
-
-
-def _distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def _write(rows: list[tuple]) -> None:

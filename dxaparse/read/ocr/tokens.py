@@ -64,8 +64,8 @@ def mend_units(words: list[Word]) -> list[Word]:
             if f"{first} {unit}" in names or not unit.startswith("("):
                 continue
             known = [n.split(" ", 1)[1] for n in names if n.startswith(f"{first} (")]
-            best = min(known, key=lambda u: _distance(unit, u), default=None)
-            if best is not None and _distance(unit, best) <= 2:
+            best = min(known, key=lambda u: edit_distance(unit, u), default=None)
+            if best is not None and edit_distance(unit, best) <= 2:
                 out[out.index(b)] = _with(b, best)
     return out
 
@@ -109,11 +109,11 @@ def _known_word(text: str) -> str:
     vocabulary = _vocabulary()
     if norm in vocabulary or len(norm) < 3:
         return text.strip("|")
-    best = min(vocabulary, key=lambda v: (_distance(norm, v), abs(len(v) - len(norm))))
+    best = min(vocabulary, key=lambda v: (edit_distance(norm, v), abs(len(v) - len(norm))))
     if best.isalpha() and not text.endswith(":"):
         return text.strip("|")
     limit = 2 if len(norm) >= 6 else 1
-    ok = 0 < _distance(norm, best) <= min(limit, len(norm) // 3)
+    ok = 0 < edit_distance(norm, best) <= min(limit, len(norm) // 3)
     return best + text[text.index(core) + len(core):].strip("|") if ok else text.strip("|")
 
 
@@ -125,7 +125,8 @@ def _vocabulary() -> frozenset[str]:
     return frozenset(w for w in words if len(w) >= 3)
 
 
-def _distance(a: str, b: str) -> int:
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: how far an OCR reading is from a known word (also the accuracy benchmark's)."""
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         cur = [i]
