@@ -13,7 +13,7 @@ import sys
 from . import __version__
 from .code import SettingsError
 
-COMMANDS = ["code", "watch", "export", "pacs"]
+COMMANDS = ["code", "watch", "export", "pacs", "batch"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -118,8 +118,18 @@ class _Reader:
         self.out = SrContent()
         self._impressions: list[str] = []
         self._rows: dict[tuple, Measurement] = {}
+        # Each item is looked at up to four times (the walk, `_modifiers`, `_answer_of` twice) and
+        # every pydicom element access costs microseconds: concepts and terms are worked out once.
+        self._concepts: dict[int, _Concept | None] = {}
+        self._terms: dict[tuple, tuple[str | None, str | None, CodeEntry | None]] = {}
 
     # -- concepts -------------------------------------------------------------------------------
+    def _concept(self, item: Dataset) -> _Concept | None:
+        key = id(item)  # items live as long as the dataset being read: no id is reused meanwhile
+        if key not in self._concepts:
+            self._concepts[key] = _concept(item)
+        return self._concepts[key]
+
     def _code(self, c: _Concept | None) -> CodeEntry | None:
         return self.terms.codes.get((c.scheme, c.code)) if c else None
 
@@ -140,6 +150,12 @@ class _Reader:
     def _term(self, c: _Concept | None, scan: Scan | None = None
               ) -> tuple[str | None, str | None, CodeEntry | None]:
         """(term, site label prefixed to the name, code entry); code and name must not disagree."""
+        if (c, scan) not in self._terms:
+            self._terms[c, scan] = self._find_term(c, scan)
+        return self._terms[c, scan]
+
+    def _find_term(self, c: _Concept | None, scan: Scan | None
+                   ) -> tuple[str | None, str | None, CodeEntry | None]:
         entry, (named, prefix) = self._code(c), self._name(c, scan)
         if entry and named and entry.term != named:
             raise SrProblem(f'SR concept code and name disagree: "{c.meaning}" ({c.scheme} {c.code})')
@@ -149,7 +165,7 @@ class _Reader:
         """Finding site and laterality stated by items among `items` (whatever their relationship)."""
         site = side = None
         for it in items:
-            term = self._term(_concept(it))[0]
+            term = self._term(self._concept(it))[0]
             if term == "finding_site":
                 site = site or _value_text(it)
             elif term == "laterality":
@@ -158,13 +174,13 @@ class _Reader:
 
     def _answer_of(self, items, role: str) -> str | None:
         return next((self.terms.answer(_value_text(it)) for it in items
-                     if self._term(_concept(it))[0] == role), None)
+                     if self._term(self._concept(it))[0] == role), None)
 
     # -- the walk -------------------------------------------------------------------------------
     def walk(self, items, frame: _Frame) -> None:
         for item in items:
             vt = item.get("ValueType")
-            c = _concept(item)
+            c = self._concept(item)
             if vt == "CONTAINER":
                 self._container(item, c, frame)
                 continue

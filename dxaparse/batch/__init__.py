@@ -1,0 +1,7 @@
+"""Back-filling a store from a tree of archived reports (`dxaparse batch`, docs/batch.md).
+
+`plan` walks the tree and groups files into units of work (a PDF, a findings JSON, the objects of one
+DICOM study wherever they sit in the tree), `work` holds the functions the workers run, `runner` feeds
+them to an executor — in-process, a local process pool or a Dask cluster, the same functions each
+time — and writes the results to the store from the one process that owns it.
+"""

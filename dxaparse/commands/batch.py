@@ -1,0 +1,100 @@
+"""`dxaparse batch DIR --store PATH [--jobs N | --dask ADDRESS]`: back-fill the store from a tree of
+archived reports (docs/batch.md). Run it again to resume: content already stored is skipped.
+
+Progress goes to stderr (a bar on a terminal), one line per file that could not be coded, named by its
+path under DIR; the closing summary goes to stdout. Exit 0 when every file was coded (or was stored
+already), 2 when any failed, 1 when the run itself stopped, 130 when interrupted (Ctrl-C, SIGTERM):
+what was coded by then is committed, and the next run goes on from there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ..batch.executors import default_jobs, open_executor
+from ..batch.runner import run_batch
+from ..batch.tally import summary
+from ..code import load_settings
+from ..emit.store import Store, StoreError, default_path, network_filesystem
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("batch", help="back-fill the store from a tree of reports (resumable)",
+                       description="Code every PDF, findings JSON and DICOM object under DIR into the "
+                                   "store; DICOM objects are grouped by study across the whole tree. "
+                                   "Content already stored is skipped. See docs/batch.md.")
+    p.add_argument("folder", type=Path, metavar="DIR", help="root of the tree of reports")
+    p.add_argument("--store", type=Path, metavar="PATH",
+                   help=f"SQLite result store, on a LOCAL disk (default {default_path()})")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=_jobs, default=default_jobs(), metavar="N",
+                       help="worker processes on this machine (default: one per core, here "
+                            f"{default_jobs()})")
+    where.add_argument("--dask", metavar="SCHEDULER_ADDRESS",
+                       help="run on a Dask cluster instead, e.g. tcp://host:8786 (needs dxaparse[dask] "
+                            "on every worker and DIR at the same path there)")
+    p.add_argument("--config", type=Path, help="site coding settings (TOML); see docs/configuration.md")
+    p.add_argument("--password", help="password of encrypted PDF reports")
+    p.add_argument("--no-ocr", dest="ocr", action="store_false", help="never OCR image-only reports")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    root = args.folder.resolve()
+    if not root.is_dir():
+        return _error(f"{args.folder}: not a folder", 2)
+    store_path = (args.store or default_path()).resolve()
+    if fs := network_filesystem(store_path if store_path.exists() else store_path.parent):
+        print(f"dxaparse batch: warning: the store {store_path} is on a {fs} file system; SQLite needs a "
+              "local disk (docs/store.md)", file=sys.stderr)
+    settings = load_settings(args.config)
+
+    def failed(path: str, reason: str) -> None:
+        tqdm.write(f"dxaparse batch: {_relative(path, root)}: {reason}", file=sys.stderr)
+
+    how = f"Dask at {args.dask}" if args.dask else f"{args.jobs} job{'s' if args.jobs > 1 else ''}"
+    signal.signal(signal.SIGTERM, _interrupt)  # a scheduler's kill stops the run as Ctrl-C does
+    try:
+        with Store(store_path) as store, open_executor(args.jobs, args.dask) as (executor, slots):
+            tally = run_batch(root, store, settings, executor, slots=slots, password=args.password,
+                              ocr=args.ocr, on_failure=failed, progress=sys.stderr.isatty())
+    except KeyboardInterrupt:
+        return _error("interrupted; what was coded is stored, run again to resume", 130)
+    except RuntimeError as err:  # no Dask installed, or workers that keep dying
+        return _error(f"stopped: {err}", 1)
+    except (OSError, sqlite3.Error, StoreError) as err:
+        # Only the error's kind and text: an OSError's file name may hold a patient's name.
+        detail = err.strerror if isinstance(err, OSError) and err.strerror else err
+        return _error(f"stopped: {type(err).__name__}: {detail}", 1)
+    print(summary(tally, how), flush=True)
+    return 2 if tally.failed else 0
+
+
+def _relative(path: str, root: Path) -> str:
+    """A failed file by its path under DIR: the names the archive gave it, nothing more."""
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:
+        return path
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _jobs(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _error(message: str, status: int) -> int:
+    print(f"dxaparse batch: {message}", file=sys.stderr)
+    return status
