@@ -94,6 +94,8 @@ class Exam(Model):
     reference: str | None = Field(default=None, description="reference database printed with the scores")
     unrecognized: list[str] = Field(
         default_factory=list, description="scan types or site labels the reader could not map")
+    doubts: list[str] = Field(
+        default_factory=list, description="header values (patient ID, dates, age) the reader is unsure of")
 
 
 class Measurement(Model):

@@ -609,7 +609,7 @@ def expected(case: Case, rel: str, sha256: str, kind: str) -> dict:
                  "study_uid": uid(f"{p.key}/study"), "accession": some.AccessionNumber,
                  "device": f"{some.Manufacturer} {some.ManufacturerModelName}",
                  "scans": case.scans, "reference": case.extra.get("reference"),
-                 "unrecognized": case.extra.get("unrecognized", [])},
+                 "unrecognized": case.extra.get("unrecognized", []), "doubts": []},
         "measurements": [r.expected() for r in case.rows],
         **{k: case.extra[k] for k in ("vfa", "tbs", "frax", "indications", "impression") if k in case.extra},
     }

@@ -193,7 +193,7 @@ def _vertebrae(label: str) -> list[str]:
 def _exam(date: str, device: str | None, scans: list[str], reference: str | None = None,
           accession: str | None = None) -> dict:
     return {"date": date, "study_uid": None, "device": device, "accession": accession, "scans": scans,
-            "completion": "complete", "reference": reference, "unrecognized": []}
+            "completion": "complete", "reference": reference, "unrecognized": [], "doubts": []}
 
 
 def _patient(sex: str, age: float, pid: str, menopausal: str | None = None) -> dict:

@@ -13,11 +13,13 @@ from .readings import describe, plausible_score
 from .tables import diagnosis
 
 
-def uncertain_values(measurements: list[Measurement]) -> list[Flag]:
+def uncertain_values(measurements: list[Measurement], header_doubts: list[str] = ()) -> list[Flag]:
+    """Flags for doubtful values: of the diagnostic sites, and of the header (patient ID, dates, age),
+    which a claim carries too."""
     rules = diagnosis()
     checked = [m for m in measurements if rules.sites[m.site].region and not m.excluded]
     out = []
-    if doubts := [f"{describe(m)}: {m.doubt}" for m in checked if m.doubt]:
+    if doubts := [f"{describe(m)}: {m.doubt}" for m in checked if m.doubt] + list(header_doubts):
         out.append(flag("value_doubt", f"the reader is unsure of {'; '.join(doubts)}"))
     if conflicts := _conflicts(checked):
         out.append(flag("conflicting_values", f"different values for one site: {'; '.join(conflicts)}"))

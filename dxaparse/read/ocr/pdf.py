@@ -14,7 +14,7 @@ from ..pdf.words import Word, dedupe, group_lines
 from .engine import available, read_words
 from .pages import PageImage, image_pages, page_count, page_images
 from .prepare import prepare
-from .tokens import mend, mend_units
+from .tokens import mend, mend_units, unsure_text
 from .verify import verify
 
 HINT = "install tesseract-ocr and tesserocr to read it by OCR (see docs/ocr.md)"
@@ -54,13 +54,15 @@ def ocr_page_images(path: Path, images: list[PageImage], kind: SourceKind, reaso
 
 
 def _ocr_words(images: list[PageImage]) -> tuple[list[Word], dict[Word, str]]:
-    """Every word OCR reads on the page images, mended, with a note on each mended word."""
+    """Every word OCR reads on the page images, mended, with a note on each word in doubt: a number
+    (mended, or its readings disagree) or any other word holding digits (a date, an ID) that Tesseract
+    is unsure of — verify decides which of them matter."""
     words, notes = [], {}
     for image in images:
         for w in read_words(prepare(image.image, image.dpi), image.where):
             for mended, note in mend(w):
                 words.append(mended)
-                if note:
+                if note := note or unsure_text(w):
                     notes[mended] = note
     return mend_units(words), notes
 

@@ -23,6 +23,8 @@ CONF_MIN = 70.0
 """Numbers Tesseract is less sure of than this (0–100) are doubted (benchmarks/OCR_RESULTS.md)."""
 
 LOST_MINUS = "minus sign seen only in the second reading"
+UNSURE_TEXT = "unsure reading"
+"""Note prefix of a word holding digits that is no number (a date, an ID): it matters in the header."""
 _DIGIT_LIKE = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "l": "1", "I": "1", "i": "1", "|": "1",
                              "!": "1", "S": "5", "s": "5", "§": "5", "$": "5", "B": "8", "g": "9", "q": "9",
                              "\u2014": "-", "\u2013": "-", "~": "-", "_": "-"})
@@ -73,6 +75,18 @@ def mend_units(words: list[Word]) -> list[Word]:
 @functools.cache
 def _column_names() -> frozenset[str]:
     return frozenset(name for layout in scanner_layouts() for name in layout.table.columns)
+
+
+def unsure_text(ocr: OcrWord) -> str | None:
+    """Why a word holding digits but no number (a date, a patient ID) is in doubt, or None.
+
+    Numbers get their notes from `mend`; for these only Tesseract's confidence tells: the digits-only
+    reading misreads their letters and separators as digits (measured on the samples: it disagreed on
+    correct 300-dpi dates and IDs)."""
+    text = ocr.word.text
+    if ocr.digits is None or value(text) is not None or ocr.conf >= CONF_MIN:
+        return None
+    return f"{UNSURE_TEXT} {text!r} (confidence {ocr.conf:.0f}%)"
 
 
 def value(text: str) -> float | None:

@@ -15,11 +15,13 @@ from collections import Counter
 from collections.abc import Iterable
 
 from ...models import Findings, Measurement, Site
+from ..pdf.layouts import select
 from ..pdf.words import Line, Word
-from .tokens import LOST_MINUS, value
+from .tokens import LOST_MINUS, UNSURE_TEXT, value
 
 FIELDS = {"bmd": "BMD", "bmc": "BMC", "area": "area", "t_score": "T-score", "z_score": "Z-score",
           "young_adult_percent": "young-adult %", "age_matched_percent": "age-matched %"}
+CLAIM_FIELDS = {"patient_id", "birth_date", "age", "exam_date", "accession"}
 SCORE_RANGE = (-6.0, 6.0)
 BMD_RANGE = (0.2, 2.2)
 PERCENT_RANGE = (30.0, 170.0)
@@ -41,7 +43,8 @@ def verify(findings: Findings, lines: list[Line], notes: dict[Word, str], ocr_pa
         m.ocr = True
         for line in rows.get(id(m), []):
             for w in line.words:
-                if w in notes and not (notes[w].startswith(LOST_MINUS) and _sign_confirmed(m, value(w.text))):
+                if w in notes and not notes[w].startswith(UNSURE_TEXT) \
+                        and not (notes[w].startswith(LOST_MINUS) and _sign_confirmed(m, value(w.text))):
                     _doubt(m, f"{_field_of(m, w)} {notes[w]}")
         _row_checks(m)
         for note in lost:
@@ -50,7 +53,26 @@ def verify(findings: Findings, lines: list[Line], notes: dict[Word, str], ocr_pa
     _spine_ranges([m for m in read if m.site is Site.LUMBAR_SPINE])
     _hip_means([m for m in read if m.side == "mean"], read)
     _age(findings, read)
+    _header(findings, ocr_lines, notes)
     return findings
+
+
+def _header(findings: Findings, lines: list[Line], notes: dict[Word, str]) -> None:
+    """Header values a claim carries (patient ID, dates, age) read from words OCR is unsure of: doubted
+    on the exam, since a wrong date of service or patient ID is as costly as a wrong score. (An age
+    has no sign, so a minus seen in its second reading is no doubt.)"""
+    layout = select(lines, findings.source.vendor)
+    if layout is None:
+        return
+    doubts = findings.exam.doubts
+    for line in lines:
+        for fill, text in layout.fields.read(line.text):
+            for w in line.words:
+                note = notes.get(w)
+                if fill not in CLAIM_FIELDS or not note or w.text not in text or note.startswith(LOST_MINUS):
+                    continue
+                if (doubt := f"{fill.replace('_', ' ')} read by OCR: {note}") not in doubts:
+                    doubts.append(doubt)
 
 
 def _doubt(m: Measurement, note: str) -> None:
