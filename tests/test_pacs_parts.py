@@ -12,12 +12,12 @@ import pydicom
 import pytest
 
 from dxaparse.code import load_settings
+from dxaparse.emit.hl7 import hl7_messages
 from dxaparse.errors import InputError
 from dxaparse.models import Scan
 from dxaparse.pipeline import process_study
 from dxaparse.read.files import sha256_file, sha256_of_hashes
 from dxaparse.serve.mllp import Deliverer, MllpError, Outbox, ack_code, exchange
-from dxaparse.serve.pacs.hook import hl7_messages
 from dxaparse.serve.pacs.spool import Spool, safe_name
 
 from ._exams import exam

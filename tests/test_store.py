@@ -79,6 +79,54 @@ def test_input_hashes_are_recorded_with_the_exam(store):
     assert store.has_input("c" * 64) and store.count() == 1
 
 
+def _of_study(n: int, study: str):
+    r = exam(n)
+    r.exam.study_uid = study
+    return r
+
+
+def test_latest_result_of_a_study_and_the_one_it_amends(store):
+    assert store.latest("1.2.3") is None and store.latest(None) is None
+    first, amended, other = _of_study(1, "1.2.3"), _of_study(2, "1.2.3"), _of_study(3, "9.9")
+    store.add(first)
+    store.add(other)
+    assert store.latest("1.2.3").source.sha256 == first.source.sha256
+    # before storing an amended result, and after: the result it amends is the study's earlier one
+    assert store.latest("1.2.3", before=amended.source.sha256).source.sha256 == first.source.sha256
+    store.add(amended)
+    assert store.latest("1.2.3").source.sha256 == amended.source.sha256
+    assert store.latest("1.2.3", before=amended.source.sha256).source.sha256 == first.source.sha256
+    assert store.latest("1.2.3", before=first.source.sha256) is None
+
+
+def test_filed_paths_of_a_study_inputs(store):
+    store.add(_of_study(1, "1.2.3"), inputs={"a" * 64: "/done/A1", "b" * 64: "/done/A2"})
+    store.add(_of_study(2, "1.2.3"), inputs={"a" * 64: "/elsewhere", "c" * 64: "/done/A3"})
+    store.add(_of_study(3, "9.9"), inputs=["d" * 64])
+    assert store.study_inputs("1.2.3") == {"a" * 64: "/done/A1", "b" * 64: "/done/A2", "c" * 64: "/done/A3"}
+    assert store.study_inputs("9.9") == {"d" * 64: None}
+    store.set_filed("d" * 64, "/done/B1")
+    assert store.study_inputs("9.9") == {"d" * 64: "/done/B1"}
+
+
+def test_a_version_1_store_is_migrated_keeping_its_inputs(tmp_path):
+    path = tmp_path / "v1.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0] + ";\nPRAGMA user_version=1;")
+    db.execute("INSERT INTO exams(id, sha256, source_path, source_kind, vendor, study_uid, category, "
+               "needs_review, result_json, created_at) VALUES (1, 'e', '', '', '', '1.2.3', '', 0, '{}', '')")
+    db.execute("INSERT INTO inputs VALUES (?, 1)", ("a" * 64,))
+    db.commit()
+    db.close()
+    with Store(path):
+        pass
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert "filed" in [row[1] for row in db.execute("PRAGMA table_info(inputs)")]
+    with Store(path) as again:
+        assert again.study_inputs("1.2.3") == {"a" * 64: None}
+
+
 def test_wal_mode_and_schema_version(store, tmp_path):
     db = sqlite3.connect(store.path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -23,6 +23,7 @@ from dxaparse.code import load_settings
 from dxaparse.emit.store import Store
 from dxaparse.read.files import sha256_file, sha256_of_hashes
 from dxaparse.serve import watch as watch_module
+from dxaparse.serve.settle import study_uid
 from dxaparse.serve.sink import ResultSink
 from dxaparse.serve.watch import Outcome, Watcher, WatchOptions
 
@@ -208,7 +209,9 @@ def test_dicom_objects_of_one_study_are_coded_together_once_quiet(tmp_path, monk
     def fake_process_study(paths, settings):
         calls.append(sorted(p.name for p in paths))
         sha = sha256_of_hashes([sha256_file(p) for p in paths])
-        yield exam(len(calls), source={"path": str(paths[0]), "kind": "dicom-study", "sha256": sha})
+        result = exam(len(calls), source={"path": str(paths[0]), "kind": "dicom-study", "sha256": sha})
+        result.exam.study_uid = study_uid(paths[0])
+        yield result
 
     monkeypatch.setattr(watch_module, "process_study", fake_process_study)
     with watching(tmp_path, study_quiet=3.0) as w:
@@ -222,9 +225,11 @@ def test_dicom_objects_of_one_study_are_coded_together_once_quiet(tmp_path, monk
         assert sorted(calls) == [["A1", "A2", "A3"], ["B1"]]
         assert w.store.count() == 2
         assert w.store.has_input(sha256_file(w.done / "A2"))
-        write_dicom(w.inbox / "B2", "1.2.826.0.1.2")  # a new object later is coded as its own unit
+        write_dicom(w.inbox / "B2", "1.2.826.0.1.2")  # a late object: its study is re-coded whole
         wait_for(lambda: len(calls) == 3, "late object coded")
-        assert calls[-1] == ["B2"]
+        assert calls[-1] == ["B1", "B2"]
+        wait_for(lambda: len(w.names(w.done)) == 5, "late object filed")
+        assert w.report.outcomes[-1].amended and w.store.count() == 3
 
 
 def test_a_dicom_study_dropped_object_by_object_is_coded_once_as_one_exam(tmp_path):
@@ -245,6 +250,111 @@ def test_a_dicom_study_dropped_object_by_object_is_coded_once_as_one_exam(tmp_pa
         shutil.copy(sample / "hip.dcm", w.inbox / "resent-hip")  # a re-sent object is already stored
         wait_for(lambda: len(w.report.outcomes) == 2, "re-sent object handled")
         assert w.report.outcomes[1].status == "duplicate" and w.store.count() == 1
+
+
+def test_a_late_object_makes_its_study_re_coded_whole_as_an_amended_result(tmp_path):
+    """The real DICOM reader: four objects of a study are coded, then the VFA object arrives late. The
+    study is re-coded with the four from done/ — the amended result is the one `dxaparse code` gives for
+    the whole study — never as a partial exam of the late object; its hl7 export corrects the results
+    and, the codes having changed, credits the first charge before posting the new one."""
+    sample = ROOT / "samples" / "dicom" / "hologic-study-sr-iva"
+    expected = json.loads(sample.with_name(sample.name + ".expected.json").read_text())
+    uid = expected["exam"]["study_uid"]
+    out = tmp_path / "out"
+    with watching(tmp_path, out_dir=out, formats=("hl7", "json"), study_quiet=1.0) as w:
+        (w.inbox / "ward").mkdir()
+        for name in ("sr.dcm", "spine.dcm", "hip.dcm", "iva-ps.dcm"):
+            shutil.copy(sample / name, w.inbox / "ward" / name)
+        wait_for(lambda: len(w.names(w.done / "ward")) == 4, "the first objects filed")
+        (first,) = w.store.iter_results()
+        assert [c.code for c in first.coding.cpt] == ["77080"] and first.exam.study_uid == uid
+
+        shutil.copy(sample / "iva.dcm", w.inbox / "IM-late")  # another folder: the study UID decides
+        wait_for(lambda: len(w.report.outcomes) == 2, "the late object coded")
+        outcome = w.report.outcomes[1]
+        assert outcome.status == "coded" and outcome.amended
+        assert [p.name for p in outcome.files] == ["IM-late"]
+        assert w.names(w.done / "ward") == ["hip.dcm", "iva-ps.dcm", "spine.dcm", "sr.dcm"]
+        assert w.names(w.done) == ["IM-late"] and not w.failed.exists()
+
+        results = list(w.store.iter_results())
+        assert [r.exam.study_uid for r in results] == [uid, uid]  # the first result and one amended
+        amended = results[1]
+        assert amended.source.sha256 == expected["source"]["sha256"]  # the hash of all five objects
+        assert [c.code for c in amended.coding.cpt] == [c["code"] for c in expected["coding"]["cpt"]]
+        assert w.store.latest(uid).source.sha256 == amended.source.sha256
+        late_alone = sha256_of_hashes([sha256_file(w.done / "IM-late")])
+        assert not w.store.has(late_alone)
+        assert set(w.store.study_inputs(uid)) == {sha256_file(p) for p in w.done.rglob("*") if p.is_file()}
+
+        hl7 = (out / "hl7" / f"{amended.source.sha256}.hl7").read_bytes().decode().split("\n")
+        assert [m.split("|")[8].split("^")[:2] for m in hl7 if m] == [["DFT", "P03"]] * 2 + [["ORU", "R01"]]
+        credit, charge, oru = (m for m in hl7 if m)
+        assert "|CD|" in credit and "77080" in credit and "77085" in charge and "|C\r" in oru + "\r"
+        assert sorted(p.name for p in (out / "json").iterdir()) == sorted(
+            f"{r.source.sha256}.json" for r in results)
+
+        shutil.copy(sample / "iva.dcm", w.inbox / "IM-late-again")  # re-sent: only filed
+        wait_for(lambda: len(w.report.outcomes) == 3, "the re-sent object handled")
+        assert w.report.outcomes[2].status == "duplicate" and w.store.count() == 2
+
+
+def test_a_crash_between_storing_an_amended_result_and_filing_the_late_object_loses_nothing(
+        tmp_path, monkeypatch):
+    sample = ROOT / "samples" / "dicom" / "hologic-study-sr-iva"
+    uid = json.loads(sample.with_name(sample.name + ".expected.json").read_text())["exam"]["study_uid"]
+    with watching(tmp_path, study_quiet=0.5) as w:
+        for name in ("sr.dcm", "spine.dcm", "hip.dcm", "iva-ps.dcm"):
+            shutil.copy(sample / name, w.inbox / name)
+        wait_for(lambda: len(w.names(w.done)) == 4, "the first objects filed")
+    inbox = tmp_path / "in"
+    shutil.copy(sample / "iva.dcm", inbox / "IM-late")
+    with Store(tmp_path / "store.sqlite3") as store:  # the late object's run dies after the commit
+        watcher = Watcher(WatchOptions(root=inbox), load_settings(None), ResultSink(store), Collect())
+
+        def killed(*_):
+            raise RuntimeError("kill -9")
+
+        monkeypatch.setattr(watch_module, "move_unique", killed)
+        with pytest.raises(RuntimeError, match="kill -9"):
+            watcher._code([inbox / "IM-late"], study=uid)
+        monkeypatch.undo()
+        assert store.count() == 2 and (inbox / "IM-late").exists()
+    with watching(tmp_path, study_quiet=0.5, once=True) as w:  # the restart only files it
+        wait_for(lambda: len(w.names(w.done)) == 5, "the late object filed")
+        wait_for(lambda: len(w.report.outcomes) == 1, "its outcome")
+        assert w.report.outcomes[0].status == "duplicate" and w.store.count() == 2
+        assert all(Path(p).is_file() for p in w.store.study_inputs(uid).values())
+
+
+def test_a_late_object_whose_study_objects_left_done_fails_with_the_reason(tmp_path, monkeypatch):
+    """Never a partial exam: without the study's coded objects the late one waits in failed/; put back
+    with them, it is re-coded with them, found in done/ by header although filed under other names."""
+    calls: list[list[str]] = []
+
+    def fake_process_study(paths, settings):
+        calls.append(sorted(p.name for p in paths))
+        sha = sha256_of_hashes([sha256_file(p) for p in paths])
+        result = exam(len(calls), source={"path": str(paths[0]), "kind": "dicom-study", "sha256": sha})
+        result.exam.study_uid = study_uid(paths[0])
+        yield result
+
+    monkeypatch.setattr(watch_module, "process_study", fake_process_study)
+    with watching(tmp_path, study_quiet=0.5) as w:
+        write_dicom(w.inbox / "A1", "1.2.826.0.1.7")
+        wait_for(lambda: w.names(w.done) == ["A1"], "the study coded")
+        (w.done / "A1").rename(tmp_path / "A1")  # someone tidies done/
+        write_dicom(w.inbox / "A2", "1.2.826.0.1.7")
+        wait_for(lambda: "A2.error.txt" in w.names(w.failed), "the late object failed")
+        assert "not in done/" in (w.failed / "A2.error.txt").read_text()
+        assert calls == [["A1"]] and w.store.count() == 1
+
+        shutil.move(tmp_path / "A1", w.inbox / "old-A1")  # put back under another name, with A2
+        shutil.move(w.failed / "A2", w.inbox / "A2")
+        wait_for(lambda: len(calls) == 2, "the study re-coded")
+        assert calls[-1] == ["A2", "old-A1"]
+        wait_for(lambda: w.names(w.done) == ["A2", "old-A1"], "both filed")
+        assert w.store.count() == 2 and w.report.outcomes[-1].amended
 
 
 # -- the command, as a process --------------------------------------------------------------------------

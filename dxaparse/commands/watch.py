@@ -102,7 +102,7 @@ class _Printer:
         if o.status == "failed":
             parts.append(f"failed: {o.reason}")
         else:
-            parts.append(o.status)
+            parts.append(o.status + (" amended" if o.amended and o.status == "coded" else ""))
             parts += [_codes(r) for r in o.results]
         print(" ".join(parts), flush=True)
 

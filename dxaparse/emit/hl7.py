@@ -9,6 +9,7 @@ LF-separated record (docs/exports.md).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 from hl7apy.core import Message
@@ -20,6 +21,7 @@ from .loinc import REPORT_CODE, values
 VERSION = "2.5.1"
 SENDER = "DXAPARSE"
 LOCAL_SYSTEM = "99DXA"  # HL7 names local coding systems 99zzz
+HL7_KINDS = ("dft", "oru")
 
 
 def dft_p03(result: ExamResult, now: dt.datetime | None = None) -> Message:
@@ -86,6 +88,38 @@ def to_hl7(results: list[ExamResult], many: bool) -> str:
     """DFT^P03 then ORU^R01 for each exam, each message followed by LF."""
     now = dt.datetime.now()
     return "".join(m.to_er7() + "\n" for r in results for m in (dft_p03(r, now), oru_r01(r, now)))
+
+
+def hl7_messages(result: ExamResult, previous: ExamResult | None,
+                 kinds: Iterable[str]) -> list[tuple[str, str]]:
+    """(kind, ER7 text) to send for a newly stored result; `previous` is the study's result it amends
+    (None for a first result). An amended result sends a corrected ORU^R01 (result status C) and its
+    charges only if they changed: a DFT^P03 crediting the previous lines (FT1-6 CD), then the new ones.
+    Used by the PACS hook (MLLP) and the result sink (hl7 export files of amended results)."""
+    out = []
+    charges_changed = previous is None or _charges(previous) != _charges(result)
+    if "dft" in kinds and charges_changed:
+        if previous is not None and previous.coding.cpt:
+            credit = dft_p03(previous)
+            credit.msh.msh_10 = result.source.sha256[:19] + "R"
+            for group in credit.dft_p03_financial:
+                group.ft1.ft1_6 = "CD"
+            out.append(("DFT^P03 credit", credit.to_er7()))
+        if result.coding.cpt:
+            out.append(("DFT^P03", dft_p03(result).to_er7()))
+    if "oru" in kinds:
+        oru = oru_r01(result)
+        if previous is not None:
+            order = oru.oru_r01_patient_result.oru_r01_order_observation
+            order.obr.obr_25 = "C"
+            for group in order.oru_r01_observation:
+                group.obx.obx_11 = "C"
+        out.append(("ORU^R01", oru.to_er7()))
+    return out
+
+
+def _charges(r: ExamResult) -> tuple:
+    return ([(c.code, c.modifiers, c.units) for c in r.coding.cpt], [c.code for c in r.coding.icd10])
 
 
 def _message(structure: str, kind: str, result: ExamResult, now: dt.datetime | None) -> Message:

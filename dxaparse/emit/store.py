@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -65,8 +65,16 @@ MIGRATIONS = [
         exam_id INTEGER NOT NULL REFERENCES exams(id) ON DELETE CASCADE
     )
     """,
+    # 2: where the watcher filed each input in done/, so a late object of a study can be re-coded with
+    # the objects already filed (NULL: not filed by the watcher, or stored before version 2).
+    """
+    ALTER TABLE inputs ADD COLUMN filed TEXT
+    """,
 ]
 """Schema changes in order; `PRAGMA user_version` counts those applied. Append, never edit."""
+
+Inputs = Iterable[str] | Mapping[str, str | None]
+"""Content hashes of an exam's input files, or a mapping from each to where the file was filed."""
 
 NETWORK_FS = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "afs", "ceph", "glusterfs", "9p", "fuse.sshfs"}
 
@@ -141,23 +149,24 @@ class Store:
             raise
         self._db.execute("COMMIT")
 
-    def add(self, result: ExamResult, inputs: Iterable[str] = ()) -> bool:
+    def add(self, result: ExamResult, inputs: Inputs = ()) -> bool:
         """Store one exam (False if its hash is already stored) and record the hashes of the input files
-        it came from, all in one transaction."""
+        it came from, all in one transaction. `inputs` may map each hash to where the file was filed
+        (`study_inputs` reads it back); a hash already recorded keeps its first exam and filed path."""
         return self.add_many([(result, inputs)])[0]
 
-    def add_many(self, items: Iterable[tuple[ExamResult, Iterable[str]]]) -> list[bool]:
+    def add_many(self, items: Iterable[tuple[ExamResult, Inputs]]) -> list[bool]:
         """`add` for several exams in one transaction: a bulk load pays one commit (one fsync) per batch,
         not per exam, and a crash loses the whole batch or nothing."""
         with self._lock, self._tx() as db:
             return [self._add(db, result, inputs) for result, inputs in items]
 
-    def _add(self, db: sqlite3.Connection, result: ExamResult, inputs: Iterable[str]) -> bool:
+    def _add(self, db: sqlite3.Connection, result: ExamResult, inputs: Inputs) -> bool:
         added = self._insert(db, result)
-        sha = result.source.sha256
-        exam_id = db.execute("SELECT id FROM exams WHERE sha256 = ?", (sha,)).fetchone()[0]
-        db.executemany("INSERT OR IGNORE INTO inputs(sha256, exam_id) VALUES (?, ?)",
-                       [(sha, exam_id) for sha in inputs])
+        exam_id = db.execute("SELECT id FROM exams WHERE sha256 = ?", (result.source.sha256,)).fetchone()[0]
+        filed = inputs if isinstance(inputs, Mapping) else {}
+        db.executemany("INSERT OR IGNORE INTO inputs(sha256, exam_id, filed) VALUES (?, ?, ?)",
+                       [(sha, exam_id, filed.get(sha)) for sha in inputs])
         return added
 
     @staticmethod
@@ -192,6 +201,31 @@ class Store:
         """Was a file with this hash already coded (as an input of a stored exam, or as the exam itself)?"""
         return self._exists("SELECT 1 FROM inputs WHERE sha256 = ?1 UNION ALL "
                             "SELECT 1 FROM exams WHERE sha256 = ?1", sha256)
+
+    def latest(self, study_uid: str | None, before: str | None = None) -> ExamResult | None:
+        """The study's most recently stored result, None if it has none. With `before` (an exam's content
+        hash): the study's result stored just before that exam — the one an amended result replaces —
+        or, while that exam is not stored yet, the latest."""
+        if not study_uid:
+            return None
+        with self._lock:
+            row = self._db.execute(
+                "SELECT result_json FROM exams WHERE study_uid = ?1 AND sha256 IS NOT ?2 AND id < "
+                "COALESCE((SELECT id FROM exams WHERE sha256 = ?2), 9223372036854775807) "
+                "ORDER BY id DESC LIMIT 1", (study_uid, before)).fetchone()
+        return ExamResult.model_validate_json(row[0]) if row else None
+
+    def study_inputs(self, study_uid: str) -> dict[str, str | None]:
+        """Content hash → filed path (None if not recorded) of every input of the study's stored exams."""
+        with self._lock:
+            rows = self._db.execute("SELECT i.sha256, i.filed FROM inputs i JOIN exams e ON e.id = i.exam_id "
+                                    "WHERE e.study_uid = ? ORDER BY i.rowid", (study_uid,)).fetchall()
+        return dict(rows)
+
+    def set_filed(self, sha256: str, filed: str) -> None:
+        """Record where an input file now is (it was filed under another name than planned, or found)."""
+        with self._lock, self._tx() as db:
+            db.execute("UPDATE inputs SET filed = ? WHERE sha256 = ?", (filed, sha256))
 
     def _exists(self, sql: str, sha256: str) -> bool:
         with self._lock:

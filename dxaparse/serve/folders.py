@@ -47,6 +47,17 @@ def move_unique(src: Path, folder: Path, before: Callable[[Path], None] | None =
         return dest
 
 
+def free_name(src: Path, folder: Path) -> Path:
+    """The name `move_unique` would file `src` under now (the watcher records it with the result first)."""
+    stem, suffix = _split(src.name)
+    n = 0
+    while True:
+        dest = folder / (src.name if n == 0 else f"{stem}-{n}{suffix}")
+        if not dest.exists() or _same_file(src, dest):
+            return dest
+        n += 1
+
+
 def fail_into(src: Path, folder: Path, reason: str) -> Path:
     """Move `src` into `folder` with `<name>.error.txt` beside it: one line, `<original name>: <reason>`."""
     line = f"{src.name}: {' '.join(reason.split())}\n"

@@ -4,17 +4,21 @@ Shared by the folder watcher and the PACS hook. Exports are rendered before anyt
 result that cannot be exported fails as a whole), written under a hidden pending name, and published
 (renamed) only once the store has committed the exam; `recover` finishes what a crash interrupted. So
 an export file exists exactly for each stored exam, and a duplicate never produces a second charge.
+An amended result (a study re-coded with more objects) gets export files of its own; its hl7 file holds
+what the PACS hook sends for it (`emit.hl7.hl7_messages`): the corrected ORU^R01 and, only if the
+charges changed, a credit of the previous ones and the new charge.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..emit import FORMATS
-from ..emit.store import Store
+from ..emit.hl7 import HL7_KINDS, hl7_messages
+from ..emit.store import Inputs, Store
 from ..models import ExamResult
 
 EXTENSIONS = {"json": "json", "csv": "csv", "hl7": "hl7", "fhir": "json"}
@@ -57,12 +61,13 @@ class ResultSink:
                     pending.unlink()
         return published
 
-    def commit(self, results: Sequence[ExamResult], inputs: Iterable[str] = ()) -> list[bool]:
+    def commit(self, results: Sequence[ExamResult], inputs: Inputs = ()) -> list[bool]:
         """Store each exam (one transaction each) and publish its exports; True where it was new.
-        `inputs` are the content hashes of the files these exams came from, recorded with the last one.
+        `inputs` are the content hashes of the files these exams came from, recorded with the last one
+        (a mapping: hash → where the file will be filed, `Store.add`).
         Raises ExportError, before writing anything, if an exam cannot be rendered."""
         rendered = [(r, self._render(r)) for r in results]
-        inputs = list(inputs)
+        inputs = dict(inputs) if isinstance(inputs, Mapping) else list(inputs)
         added = []
         for n, (result, texts) in enumerate(rendered, 1):
             pending = [self._write_pending(fmt, result.source.sha256, text) for fmt, text in texts]
@@ -77,9 +82,16 @@ class ResultSink:
 
     def _render(self, result: ExamResult) -> list[tuple[str, str]]:
         texts = []
+        previous = None
+        if "hl7" in self.formats:
+            previous = self.store.latest(result.exam.study_uid, before=result.source.sha256)
         for fmt in self.formats:
             try:
-                texts.append((fmt, FORMATS[fmt]([result], False)))
+                if fmt == "hl7" and previous is not None:  # amended: correct the results, credit charges
+                    text = "".join(er7 + "\n" for _, er7 in hl7_messages(result, previous, HL7_KINDS))
+                else:
+                    text = FORMATS[fmt]([result], False)
+                texts.append((fmt, text))
             except Exception as err:  # an emitter or its library rejecting this exam's content
                 # The library's message may quote values from the report: only the type is shown.
                 log.debug("export %s failed", fmt, exc_info=True)

@@ -5,6 +5,11 @@ is taken once complete (`settle`); DICOM objects wait in their study's group unt
 unit is then read and coded, committed (`ResultSink`: store, then exports) and only then moved to
 done/ — or to failed/ with its reason. Restarting after a crash repeats at most the last step: an
 input whose content hash is already stored is moved to done/ without being coded again.
+
+A DICOM object that arrives after its study was coded makes the watcher re-code the whole study — the
+objects already filed in done/ (the store records where each input was filed) plus the new ones — and
+store it as an amended result, as the PACS hook does: same study UID, new content hash, later
+`created_at`; never a second, partial exam.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from ..errors import InputError
 from ..models import ExamResult
 from ..pipeline import process, process_study
 from ..read.files import Kind, sha256_file, sniff
-from .folders import fail_into, is_temp, move_unique
+from .folders import fail_into, free_name, is_temp, move_unique
 from .settle import QuietGroups, Settler, study_uid
 from .sink import ExportError, ResultSink
 
@@ -63,6 +68,7 @@ class Outcome:
     status: str                     # "coded" | "duplicate" | "failed"
     results: list[ExamResult] = field(default_factory=list)
     reason: str | None = None
+    amended: bool = False           # a late object's study, re-coded whole with its objects in done/
 
 
 class Reporter(Protocol):
@@ -166,10 +172,10 @@ class Watcher:
             if self._stop.is_set():
                 return
             self._classify(path)
-        for _, paths in self._groups.due(time.monotonic()):
+        for uid, paths in self._groups.due(time.monotonic()):
             if self._stop.is_set():
                 return
-            self._code(paths, study=True)
+            self._code(paths, study=uid)
 
     def _classify(self, path: Path) -> None:
         """DICOM objects join their study's group; anything else is coded on its own."""
@@ -181,10 +187,12 @@ class Watcher:
         if uid:
             self._groups.add(uid, path, time.monotonic())
         else:
-            self._code([path], study=False)
+            self._code([path], study=None)
 
-    def _code(self, paths: list[Path], study: bool) -> None:
-        """Read, code, commit, then file away one unit; inputs already stored are only filed."""
+    def _code(self, paths: list[Path], study: str | None) -> None:
+        """Read, code, commit, then file away one unit; inputs already stored are only filed. `study`: the
+        StudyInstanceUID of a unit of DICOM objects; if the study was coded before, it is re-coded with
+        its objects in done/ and stored as an amended result."""
         known, fresh = {}, {}
         for path in paths:
             try:
@@ -200,14 +208,26 @@ class Watcher:
             return
         files = list(fresh)
         outcome = Outcome(self._next(), fresh[files[0]], files, "failed")
-        items = self._read(files, study, outcome.number)
+        earlier, missing = self._filed_objects(study) if study else ([], 0)
+        outcome.amended = bool(earlier or missing)
+        if missing:
+            items: list[ExamResult | InputError] = [InputError(files[0], (
+                f"its study was coded before, but {missing} of the study's coded object(s) are not in done/; "
+                "put them back into the watched folder together with this one to re-code the study"))]
+        else:
+            items = self._read(earlier + files, study is not None, outcome.number)
         outcome.results = [i for i in items if isinstance(i, ExamResult)]
         errors = {e.path: e.reason for e in items if isinstance(e, InputError)}
         # With a result, only the objects the reader rejected fail; without one, the whole unit does.
+        # Objects already in done/ stay there: they were coded before.
         bad = {p for p in files if str(p) in errors} if outcome.results else set(files)
+        planned: dict[Path, Path] = {}
         if outcome.results:
+            # Where each input will be filed is stored with the result, so a later object of the study
+            # finds it (a crash before the move files it there at the restart: the name stays free).
+            planned = {p: free_name(p, self._target(p, self.opt.done)) for p in files if p not in bad}
             try:
-                added = self.sink.commit(outcome.results, [fresh[p] for p in files if p not in bad])
+                added = self.sink.commit(outcome.results, {fresh[p]: str(d) for p, d in planned.items()})
                 outcome.status = "coded" if any(added) else "duplicate"
             except ExportError as err:
                 bad, errors = set(files), {str(p): str(err) for p in files}
@@ -216,9 +236,24 @@ class Watcher:
         for path in files:
             if path in bad:
                 fail_into(path, self._target(path, self.opt.failed), errors.get(str(path), outcome.reason))
-            else:
-                self._file(path, self.opt.done)
+            elif (dest := self._file(path, self.opt.done)) != planned.get(path, dest):
+                self.sink.store.set_filed(fresh[path], str(dest))  # the planned name was taken meanwhile
         self._report(outcome)
+
+    def _filed_objects(self, uid: str) -> tuple[list[Path], int]:
+        """The objects of study `uid` that were coded before and filed in done/, and how many of them
+        are missing. Their paths come from the store; an object not found at its recorded path (stored
+        by a dxaparse that did not record it, or moved by hand within done/) is looked for in done/ by
+        its header's StudyInstanceUID and its content hash — one pass over done/, only then."""
+        prior = self.sink.store.study_inputs(uid)
+        found = {sha: Path(p) for sha, p in prior.items() if p and Path(p).is_file()}
+        if len(found) < len(prior):
+            for dirpath, _, filenames in os.walk(self.opt.done):
+                for path in (Path(dirpath) / name for name in sorted(filenames)):
+                    if study_uid(path) == uid and (sha := sha256_file(path)) in prior and sha not in found:
+                        found[sha] = path
+                        self.sink.store.set_filed(sha, str(path))
+        return list(found.values()), len(prior) - len(found)
 
     def _read(self, files: list[Path], study: bool, number: int) -> list[ExamResult | InputError]:
         try:
@@ -230,8 +265,8 @@ class Watcher:
             log.debug("traceback", exc_info=True)
             return [InputError(files[0], f"internal error ({type(err).__name__}); see the log with -vv")]
 
-    def _file(self, path: Path, root: Path) -> None:
-        move_unique(path, self._target(path, root))
+    def _file(self, path: Path, root: Path) -> Path:
+        return move_unique(path, self._target(path, root))
 
     def _target(self, path: Path, root: Path) -> Path:
         """done/ and failed/ mirror the sub-folders of the watched folder."""

@@ -1,22 +1,21 @@
 """The PACS hook assembled: SCP → spool → (quiet) → worker → pipeline → the watcher's ResultSink → MLLP.
 
-Also decides which HL7 messages a stored result sends. An amended result (a study re-coded because
-more instances arrived) is sent as a corrected ORU^R01 (result status C); its charges are sent again
-only if they changed, as a DFT^P03 crediting the previous lines (FT1-6 CD) and one posting the new
-ones, so a billing system never receives the same charge twice.
+Sends each stored result's HL7 messages over MLLP: `emit.hl7.hl7_messages` decides which (shared with
+the watcher's hl7 export files). An amended result (a study re-coded because more instances arrived)
+is sent as a corrected ORU^R01 (result status C); its charges are sent again only if they changed, as
+a DFT^P03 crediting the previous lines (FT1-6 CD) and one posting the new ones, so a billing system
+never receives the same charge twice.
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import ssl
 from collections.abc import Iterable
-from contextlib import closing
 from pathlib import Path
 
 from ...code import CodingSettings
-from ...emit.hl7 import dft_p03, oru_r01
+from ...emit.hl7 import HL7_KINDS, hl7_messages
 from ...models import ExamResult
 from ...pipeline import process_study
 from ...read.files import sha256_file
@@ -27,49 +26,6 @@ from .spool import Spool
 from .worker import StudyWorker
 
 log = logging.getLogger(__name__)
-
-HL7_KINDS = ("dft", "oru")
-
-
-def hl7_messages(result: ExamResult, previous: ExamResult | None,
-                 kinds: Iterable[str]) -> list[tuple[str, str]]:
-    """(kind, ER7 text) to send for a newly stored result; `previous` is the study's last result."""
-    out = []
-    charges_changed = previous is None or _charges(previous) != _charges(result)
-    if "dft" in kinds and charges_changed:
-        if previous is not None and previous.coding.cpt:
-            credit = dft_p03(previous)
-            credit.msh.msh_10 = result.source.sha256[:19] + "R"
-            for group in credit.dft_p03_financial:
-                group.ft1.ft1_6 = "CD"
-            out.append(("DFT^P03 credit", credit.to_er7()))
-        if result.coding.cpt:
-            out.append(("DFT^P03", dft_p03(result).to_er7()))
-    if "oru" in kinds:
-        oru = oru_r01(result)
-        if previous is not None:
-            order = oru.oru_r01_patient_result.oru_r01_order_observation
-            order.obr.obr_25 = "C"
-            for group in order.oru_r01_observation:
-                group.obx.obx_11 = "C"
-        out.append(("ORU^R01", oru.to_er7()))
-    return out
-
-
-def _charges(r: ExamResult) -> tuple:
-    return ([(c.code, c.modifiers, c.units) for c in r.coding.cpt], [c.code for c in r.coding.icd10])
-
-
-def previous_result(store_path: Path, result: ExamResult) -> ExamResult | None:
-    """The result stored for the same study just before `result` (read straight from the store)."""
-    if not result.exam.study_uid:
-        return None
-    with closing(sqlite3.connect(f"{store_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)) as db:
-        row = db.execute("SELECT result_json FROM exams WHERE study_uid = ? AND id < "
-                         "(SELECT id FROM exams WHERE sha256 = ?) ORDER BY id DESC LIMIT 1",
-                         (result.exam.study_uid, result.source.sha256)).fetchone()
-    return ExamResult.model_validate_json(row[0]) if row else None
-
 
 class Hook:
     """Everything `dxaparse pacs` runs; `start` serves, `stop` shuts down after the study being coded."""
@@ -106,6 +62,6 @@ class Hook:
         self.sink.commit(results, [sha256_file(f) for f in files])
         if self.mllp:
             for result in results:
-                previous = previous_result(self.sink.store.path, result)
+                previous = self.sink.store.latest(result.exam.study_uid, before=result.source.sha256)
                 for kind, text in hl7_messages(result, previous, self.hl7_kinds):
                     self.mllp.enqueue(kind, text)
