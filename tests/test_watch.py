@@ -93,6 +93,22 @@ def watching(tmp_path: Path, out_dir: Path | None = None, formats=(), **options)
         assert not thread.is_alive(), "the watcher did not stop"
 
 
+def record_studies(monkeypatch) -> list[list[str]]:
+    """Replace the DICOM reader by one that codes a study's files as one exam and records which files
+    each call was given (grouping tests need no real DXA content)."""
+    calls: list[list[str]] = []
+
+    def fake_process_study(paths, settings):
+        calls.append(sorted(p.name for p in paths))
+        sha = sha256_of_hashes([sha256_file(p) for p in paths])
+        result = exam(len(calls), source={"path": str(paths[0]), "kind": "dicom-study", "sha256": sha})
+        result.exam.study_uid = study_uid(paths[0])
+        yield result
+
+    monkeypatch.setattr(watch_module, "process_study", fake_process_study)
+    return calls
+
+
 def test_half_written_file_is_not_taken_until_complete(tmp_path):
     with watching(tmp_path, settle=2.0) as w:
         target = w.inbox / "slow.json"
@@ -204,16 +220,7 @@ def test_polling_mode_works(tmp_path, monkeypatch):
 
 def test_dicom_objects_of_one_study_are_coded_together_once_quiet(tmp_path, monkeypatch):
     """Grouping only: the DICOM reader is replaced by one that reports which files it was given."""
-    calls: list[list[str]] = []
-
-    def fake_process_study(paths, settings):
-        calls.append(sorted(p.name for p in paths))
-        sha = sha256_of_hashes([sha256_file(p) for p in paths])
-        result = exam(len(calls), source={"path": str(paths[0]), "kind": "dicom-study", "sha256": sha})
-        result.exam.study_uid = study_uid(paths[0])
-        yield result
-
-    monkeypatch.setattr(watch_module, "process_study", fake_process_study)
+    calls = record_studies(monkeypatch)
     with watching(tmp_path, study_quiet=3.0) as w:
         write_dicom(w.inbox / "A1", "1.2.826.0.1.1")
         write_dicom(w.inbox / "A2", "1.2.826.0.1.1")
@@ -330,16 +337,7 @@ def test_a_crash_between_storing_an_amended_result_and_filing_the_late_object_lo
 def test_a_late_object_whose_study_objects_left_done_fails_with_the_reason(tmp_path, monkeypatch):
     """Never a partial exam: without the study's coded objects the late one waits in failed/; put back
     with them, it is re-coded with them, found in done/ by header although filed under other names."""
-    calls: list[list[str]] = []
-
-    def fake_process_study(paths, settings):
-        calls.append(sorted(p.name for p in paths))
-        sha = sha256_of_hashes([sha256_file(p) for p in paths])
-        result = exam(len(calls), source={"path": str(paths[0]), "kind": "dicom-study", "sha256": sha})
-        result.exam.study_uid = study_uid(paths[0])
-        yield result
-
-    monkeypatch.setattr(watch_module, "process_study", fake_process_study)
+    calls = record_studies(monkeypatch)
     with watching(tmp_path, study_quiet=0.5) as w:
         write_dicom(w.inbox / "A1", "1.2.826.0.1.7")
         wait_for(lambda: w.names(w.done) == ["A1"], "the study coded")
