@@ -22,6 +22,7 @@ from ..batch.runner import run_batch
 from ..batch.tally import summary
 from ..code import load_settings
 from ..emit.store import Store, StoreError, default_path, network_filesystem
+from .options import error, jobs
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -33,7 +34,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--store", type=Path, metavar="PATH",
                    help=f"SQLite result store, on a LOCAL disk (default {default_path()})")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--jobs", type=_jobs, default=default_jobs(), metavar="N",
+    where.add_argument("--jobs", type=jobs, default=default_jobs(), metavar="N",
                        help="worker processes on this machine (default: one per core, here "
                             f"{default_jobs()})")
     where.add_argument("--dask", metavar="SCHEDULER_ADDRESS",
@@ -48,7 +49,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     root = args.folder.resolve()
     if not root.is_dir():
-        return _error(f"{args.folder}: not a folder", 2)
+        return error("batch", f"{args.folder}: not a folder", 2)
     store_path = (args.store or default_path()).resolve()
     if fs := network_filesystem(store_path if store_path.exists() else store_path.parent):
         print(f"dxaparse batch: warning: the store {store_path} is on a {fs} file system; SQLite needs a "
@@ -65,13 +66,13 @@ def run(args: argparse.Namespace) -> int:
             tally = run_batch(root, store, settings, executor, slots=slots, password=args.password,
                               ocr=args.ocr, on_failure=failed, progress=sys.stderr.isatty())
     except KeyboardInterrupt:
-        return _error("interrupted; what was coded is stored, run again to resume", 130)
+        return error("batch", "interrupted; what was coded is stored, run again to resume", 130)
     except RuntimeError as err:  # no Dask installed, or workers that keep dying
-        return _error(f"stopped: {err}", 1)
+        return error("batch", f"stopped: {err}", 1)
     except (OSError, sqlite3.Error, StoreError) as err:
         # Only the error's kind and text: an OSError's file name may hold a patient's name.
         detail = err.strerror if isinstance(err, OSError) and err.strerror else err
-        return _error(f"stopped: {type(err).__name__}: {detail}", 1)
+        return error("batch", f"stopped: {type(err).__name__}: {detail}", 1)
     print(summary(tally, how), flush=True)
     return 2 if tally.failed else 0
 
@@ -87,14 +88,3 @@ def _relative(path: str, root: Path) -> str:
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
-
-def _jobs(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
-def _error(message: str, status: int) -> int:
-    print(f"dxaparse batch: {message}", file=sys.stderr)
-    return status

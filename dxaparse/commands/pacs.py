@@ -11,7 +11,6 @@ import logging
 import signal
 import sqlite3
 import ssl
-import sys
 import threading
 import warnings
 from pathlib import Path
@@ -22,7 +21,7 @@ from ..serve.mllp import Deliverer, Outbox
 from ..serve.pacs.hook import HL7_KINDS, Hook
 from ..serve.pacs.scp import tls_context
 from ..serve.sink import EXTENSIONS, ResultSink
-from .watch import _formats, _seconds
+from .options import error, formats, seconds
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -38,7 +37,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="where received instances are kept: incoming/, done/, failed/ (local disk)")
     p.add_argument("--store", type=Path,
                    help=f"SQLite result store, on a LOCAL disk (default {default_path()})")
-    p.add_argument("--study-quiet", type=_seconds, default=60.0, metavar="SECONDS",
+    p.add_argument("--study-quiet", type=seconds, default=60.0, metavar="SECONDS",
                    help="code a study once no instance arrived for this long (default 60)")
     p.add_argument("--allow-aet", action="append", metavar="NAME",
                    help="accept associations only from this calling AE title (repeat for several)")
@@ -49,7 +48,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="concurrent associations accepted (default 32)")
     p.add_argument("--out-dir", type=Path, metavar="DIR",
                    help="also write each new exam to DIR/<format>/<sha256>.<ext>")
-    p.add_argument("--out-format", type=_formats, default=["json"], metavar="LIST",
+    p.add_argument("--out-format", type=formats, default=["json"], metavar="LIST",
                    help=f"comma-separated export formats for --out-dir: {','.join(EXTENSIONS)} "
                         "(default json)")
     p.add_argument("--config", type=Path, help="site coding settings (TOML); see docs/configuration.md")
@@ -58,9 +57,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="deliver each new result as HL7 v2 over MLLP to this receiver")
     p.add_argument("--mllp-messages", type=_kinds, default=list(HL7_KINDS), metavar="LIST",
                    help="messages to deliver: dft (DFT^P03 charges), oru (ORU^R01 results); default dft,oru")
-    p.add_argument("--mllp-timeout", type=_seconds, default=10.0, metavar="SECONDS",
+    p.add_argument("--mllp-timeout", type=seconds, default=10.0, metavar="SECONDS",
                    help="how long to wait for the ACK (default 10)")
-    p.add_argument("--mllp-retry", type=_seconds, default=5.0, metavar="SECONDS",
+    p.add_argument("--mllp-retry", type=seconds, default=5.0, metavar="SECONDS",
                    help="first retry delay when the receiver is down; doubles up to 5 minutes (default 5)")
     p.add_argument("--mllp-queue", type=Path, metavar="PATH",
                    help="persistent outbox (default: <store>.mllp-outbox beside the store)")
@@ -69,7 +68,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
-        return _error("--tls-cert and --tls-key go together")
+        return error("pacs", "--tls-cert and --tls-key go together")
     store_path = (args.store or default_path()).resolve()
     if args.verbose < 2:  # pynetdicom's INFO repeats ours; pydicom's warnings quote values (patient data)
         logging.getLogger("pynetdicom").setLevel(logging.WARNING)
@@ -100,14 +99,10 @@ def run(args: argparse.Namespace) -> int:
                 if mllp:
                     mllp.outbox.close()
     except (OSError, ssl.SSLError, sqlite3.Error, StoreError) as err:
-        return _error(f"stopped: {type(err).__name__}: {err}", status=1)
+        return error("pacs", f"stopped: {type(err).__name__}: {err}", status=1)
     print("dxaparse pacs: stopped", flush=True)
     return 0
 
-
-def _error(message: str, status: int = 2) -> int:
-    print(f"dxaparse pacs: {message}", file=sys.stderr)
-    return status
 
 
 def _host_port(text: str) -> tuple[str, int]:

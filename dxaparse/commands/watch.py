@@ -17,6 +17,7 @@ from ..code import load_settings
 from ..emit.store import Store, StoreError, default_path, network_filesystem
 from ..serve.sink import EXTENSIONS, ResultSink
 from ..serve.watch import Outcome, Watcher, WatchOptions
+from .options import error, formats, positive_seconds, seconds
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -28,24 +29,24 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="folder the scanners and radiologists drop reports in")
     p.add_argument("--store", type=Path,
                    help=f"SQLite result store, on a LOCAL disk (default {default_path()})")
-    p.add_argument("--poll", type=_positive, metavar="SECONDS",
+    p.add_argument("--poll", type=positive_seconds, metavar="SECONDS",
                    help="poll every SECONDS instead of native events: needed on SMB/NFS mounts")
-    p.add_argument("--settle", type=_seconds, default=5.0, metavar="SECONDS",
+    p.add_argument("--settle", type=seconds, default=5.0, metavar="SECONDS",
                    help="a file is complete once its size and mtime are unchanged this long (default 5)")
-    p.add_argument("--study-quiet", type=_seconds, default=30.0, metavar="SECONDS",
+    p.add_argument("--study-quiet", type=seconds, default=30.0, metavar="SECONDS",
                    help="code a DICOM study once no object arrived for this long (default 30)")
     p.add_argument("--done", type=Path, metavar="DIR", help="where coded inputs go (default DIR/done)")
     p.add_argument("--failed", type=Path, metavar="DIR",
                    help="where unreadable inputs go (default DIR/failed)")
     p.add_argument("--out-dir", type=Path, metavar="DIR",
                    help="also write each new exam to DIR/<format>/<sha256>.<ext>")
-    p.add_argument("--out-format", type=_formats, metavar="LIST",
+    p.add_argument("--out-format", type=formats, metavar="LIST",
                    help=f"export formats for --out-dir, comma-separated: {','.join(EXTENSIONS)} "
                         "(default json)")
     p.add_argument("--config", type=Path, help="site coding settings (TOML); see docs/configuration.md")
     p.add_argument("--no-ocr", dest="ocr", action="store_false", help="never OCR image-only reports")
     p.add_argument("--once", action="store_true", help="process what is there, exit when the folder is idle")
-    p.add_argument("--summary-every", type=_seconds, default=60.0, metavar="SECONDS",
+    p.add_argument("--summary-every", type=seconds, default=60.0, metavar="SECONDS",
                    help="print the counts this often while busy (default 60)")
     p.add_argument("--log-paths", action="store_true",
                    help="show file names in output and logs (they may contain patient names)")
@@ -57,12 +58,13 @@ def run(args: argparse.Namespace) -> int:
     store_path = (args.store or default_path()).resolve()
     out_dir = args.out_dir.resolve() if args.out_dir else None
     if not root.is_dir():
-        return _error(f"{args.folder}: not a folder")
+        return error("watch", f"{args.folder}: not a folder")
     if args.out_format and not out_dir:
-        return _error("--out-format needs --out-dir")
+        return error("watch", "--out-format needs --out-dir")
     for what, path in (("store", store_path), ("--out-dir", out_dir)):
         if path and path.is_relative_to(root):
-            return _error(f"the {what} must not be inside the watched folder (it would be taken as input)")
+            return error("watch", f"the {what} must not be inside the watched folder "
+                                  "(it would be taken as input)")
     if fs := network_filesystem(store_path.parent if not store_path.exists() else store_path):
         print(f"dxaparse watch: warning: the store {store_path} is on a {fs} file system; SQLite needs a "
               "local disk (docs/store.md)", file=sys.stderr)
@@ -83,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, sqlite3.Error, StoreError) as err:
         # Only the error's kind and text: an OSError's file name may be a patient's.
         detail = err.strerror if isinstance(err, OSError) and not args.log_paths else err
-        return _error(f"stopped: {type(err).__name__}: {detail}", status=1)
+        return error("watch", f"stopped: {type(err).__name__}: {detail}", status=1)
     printer.summary(watcher.counts, watcher.waiting(), final=True)
     return 0
 
@@ -118,28 +120,5 @@ def _codes(result) -> str:
     return " ".join([*cpt, *(line.code for line in c.icd10), c.category.value, *review])
 
 
-def _error(message: str, status: int = 2) -> int:
-    print(f"dxaparse watch: {message}", file=sys.stderr)
-    return status
 
 
-def _seconds(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more seconds")
-    return value
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds")
-    return value
-
-
-def _formats(text: str) -> list[str]:
-    formats = [f.strip() for f in text.split(",") if f.strip()]
-    unknown = [f for f in formats if f not in EXTENSIONS]
-    if unknown or not formats:
-        raise argparse.ArgumentTypeError(f"choose from {','.join(EXTENSIONS)}")
-    return formats
