@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from .code import CodingSettings, code_findings
@@ -24,13 +24,15 @@ def process(path: Path, settings: CodingSettings, *, password: str | None = None
 
 
 def process_study(paths: list[Path], settings: CodingSettings, *, root: Path | None = None,
-                  ocr: bool = True) -> Iterator[ExamResult | InputError]:
+                  ocr: bool = True, hashes: Mapping[Path, str] | None = None,
+                  ) -> Iterator[ExamResult | InputError]:
     """Read and code DICOM objects given as files, coded together per study (normally one): the unit
     of the folder watcher and the PACS hook, whose objects do not sit in a folder of their own, and of
-    a batch run, whose studies may span folders. `root`: the source path of a multi-object study."""
+    a batch run, whose studies may span folders. `root`: the source path of a multi-object study;
+    `hashes`: the files' sha256 when the caller has them already."""
     from .read.dicom import read_dicom
     try:
-        for item in read_dicom(paths, root=root, ocr=ocr):
+        for item in read_dicom(paths, root=root, ocr=ocr, hashes=hashes):
             yield item if isinstance(item, InputError) else result_of(item, settings)
     except InputError as err:
         yield err

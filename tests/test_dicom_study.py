@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dxaparse.models import Scan
@@ -82,3 +84,12 @@ def test_exam_from_the_header(tmp_path):
         ds.StudyDate, ds.AccessionNumber = "2024131", ""
     [f] = list(read_dicom([write(ds, tmp_path / "sr.dcm")]))
     assert (f.exam.date, f.exam.accession, f.patient.id) == (None, None, "SYN-test-exam")
+
+
+def test_hashes_the_caller_already_has_are_used_not_recomputed():
+    """A batch survey hashes every file; the reader takes those hashes instead of reading each file again."""
+    path = Path(__file__).resolve().parent.parent / "samples" / "dicom" / "hologic-image-forearm.dcm"
+    [given] = read_dicom([path], hashes={path: "f" * 64})
+    [computed] = read_dicom([path])
+    assert given.source.sha256 == "f" * 64
+    assert computed.source.sha256 == sha256_file(path) != "f" * 64

@@ -28,7 +28,8 @@ def code_unit(unit: Unit, settings: CodingSettings, *, password: str | None = No
     try:
         if unit.study:
             root = Path(os.path.commonpath([p.parent for p in paths])) if len(paths) > 1 else None
-            return list(process_study(paths, settings, root=root))
+            return list(process_study(paths, settings, root=root, ocr=ocr,
+                                      hashes=dict(zip(paths, unit.hashes, strict=True))))
         return list(process(paths[0], settings, password=password, ocr=ocr))
     except Exception as err:  # a bug in a reader or the coder must not stop the other units
         log.error("internal error on %d file(s): %s", len(paths), type(err).__name__)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,15 +90,15 @@ def _read_header(path: Path) -> Dataset:
     return ds
 
 
-def _read_object(path: Path, ocr: bool) -> _Object:
+def _read_object(path: Path, ocr: bool, sha256: str | None) -> _Object:
     with _quiet_pydicom():
         try:
-            return _dxa_object(path, _read_header(path), ocr)
+            return _dxa_object(path, _read_header(path), ocr, sha256)
         except BytesLengthException:  # a value of the wrong size, met when it is first read
             raise InputError(path, "unreadable DICOM (a value of the wrong length)") from None
 
 
-def _dxa_object(path: Path, ds: Dataset, ocr: bool) -> _Object:
+def _dxa_object(path: Path, ds: Dataset, ocr: bool, sha256: str | None) -> _Object:
     """The object's own findings, or why it is not a DXA object."""
     sop = _sop_class(ds)
     if not sop:
@@ -126,7 +126,7 @@ def _dxa_object(path: Path, ds: Dataset, ocr: bool) -> _Object:
         findings = read_encapsulated_pdf(path, ds, ocr=ocr)
     else:
         raise InputError(path, f"not a DXA object: {sop_name}")
-    return _Object(path, sha256_file(path), kind, sop_name, findings)
+    return _Object(path, sha256 or sha256_file(path), kind, sop_name, findings)
 
 
 def _add_sr(path: Path, ds: Dataset, vendor: str, findings: Findings) -> None:
@@ -180,8 +180,8 @@ def _merge(objects: list[_Object], root: Path | None) -> Findings:
         impression=_first(f.impression for f in parts))
 
 
-def read_dicom(paths: list[Path], root: Path | None = None, *,
-               ocr: bool = True) -> Iterator[Findings | InputError]:
+def read_dicom(paths: list[Path], root: Path | None = None, *, ocr: bool = True,
+               hashes: Mapping[Path, str] | None = None) -> Iterator[Findings | InputError]:
     """Each study among `paths` as one `Findings`; each unreadable or non-DXA object as an `InputError`.
 
     `root` is the folder the paths were found in (the source path of a multi-object study); `ocr` is
@@ -190,7 +190,7 @@ def read_dicom(paths: list[Path], root: Path | None = None, *,
     studies: dict[str, list[_Object]] = {}
     for path in paths:
         try:
-            obj = _read_object(path, ocr)
+            obj = _read_object(path, ocr, (hashes or {}).get(path))
         except InputError as err:
             yield err
             continue
