@@ -58,7 +58,7 @@ def main() -> int:
             chars = Counter()
             for name in SAMPLES:
                 path = ROOT / "samples" / "pdf" / f"{name}.pdf"
-                truth = dedupe(read_text_layer(path))
+                truth = dedupe(read_text_layer(path).words)
                 pdf = pdfium.PdfDocument(str(path))
                 for index in range(len(pdf)):
                     page = pdf[index]

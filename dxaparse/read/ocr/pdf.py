@@ -67,21 +67,20 @@ def _ocr_words(images: list[PageImage]) -> tuple[list[Word], dict[Word, str]]:
     return mend_units(words), notes
 
 
-def has_image_pages(path: Path, password: str | None, text_words: list[Word]) -> bool:
-    """A text PDF with pages of images only (a scanned page appended), which OCR can read."""
-    if not available():
-        return False
-    blank = set(range(page_count(path, password))) - {w.page for w in text_words}
-    return bool(blank and image_pages(path, password, blank))
+def has_image_pages(path: Path, password: str | None, blank: set[int]) -> bool:
+    """Whether any of a text PDF's `blank` pages (no text) is an image (a scanned page appended),
+    which OCR can read."""
+    return available() and bool(image_pages(path, password, blank))
 
 
 def _read(path: Path, words: list[Word], notes: dict[Word, str], ocr_pages: set[int],
           all_ocr: bool = False, kind: SourceKind = "pdf") -> Findings:
     """The report, blanking (and doubting) each OCR cell the table reader finds unreadable."""
     lost: list[str] = []
+    sha256 = sha256_file(path)
     for _ in range(_RETRIES):
         lines = group_lines(dedupe(words))
-        source = Source(path=str(path), kind=kind, vendor=vendor_of(lines), sha256=sha256_file(path))
+        source = Source(path=str(path), kind=kind, vendor=vendor_of(lines), sha256=sha256)
         try:
             findings = read_report(lines, source)
         except InputError as err:

@@ -20,16 +20,16 @@ from .words import dedupe, group_lines
 def read_pdf(path: Path, password: str | None = None, ocr: bool = True) -> Findings:
     """Read one PDF report; pages without a text layer are read by OCR when `ocr` (see read/ocr)."""
     try:
-        words = read_text_layer(path, password)
+        layer = read_text_layer(path, password)
     except InputError as err:
         if not err.reason.startswith("image-only PDF"):
             raise
         from ..ocr.pdf import ocr_pdf
         return ocr_pdf(path, password, [], ocr, err.reason)
-    if ocr:
+    if ocr and layer.blank_pages:
         from ..ocr.pdf import has_image_pages, ocr_pdf
-        if has_image_pages(path, password, words):
-            return ocr_pdf(path, password, words, ocr, "page without a text layer")
-    lines = group_lines(dedupe(words))
+        if has_image_pages(path, password, layer.blank_pages):
+            return ocr_pdf(path, password, layer.words, ocr, "page without a text layer")
+    lines = group_lines(dedupe(layer.words))
     source = Source(path=str(path), kind="pdf", vendor=vendor_of(lines), sha256=sha256_file(path))
     return read_report(lines, source)

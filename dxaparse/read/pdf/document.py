@@ -8,6 +8,7 @@ report draws twice in a row. PDFium is not thread-safe, hence the lock.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -24,7 +25,17 @@ _UNKNOWN = "\ufffd"
 (a minus sign lost this way would turn −2.5 into 2.5)."""
 
 
-def read_text_layer(path: Path, password: str | None = None) -> list[Word]:
+@dataclass(frozen=True)
+class TextLayer:
+    words: list[Word]
+    pages: int       # the page count, so that pages without text are known without opening it again
+
+    @property
+    def blank_pages(self) -> set[int]:
+        return set(range(self.pages)) - {w.page for w in self.words}
+
+
+def read_text_layer(path: Path, password: str | None = None) -> TextLayer:
     """Every word of every page; `InputError` for encrypted, corrupt, empty or image-only files."""
     with _LOCK:
         try:
@@ -39,7 +50,7 @@ def read_text_layer(path: Path, password: str | None = None) -> list[Word]:
                 words.extend(_page_words(path, pdf, index))
             if not words:
                 raise InputError(path, _no_text(pdf))
-            return words
+            return TextLayer(words, len(pdf))
         finally:
             pdf.close()
 
