@@ -22,12 +22,12 @@ import pypdfium2 as pdfium
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dxaparse.read.layout.values import number  # noqa: E402
+from dxaparse.read.layout.words import Line, dedupe, group_lines  # noqa: E402
 from dxaparse.read.ocr import engine  # noqa: E402
 from dxaparse.read.ocr.prepare import prepare  # noqa: E402
 from dxaparse.read.ocr.tokens import edit_distance  # noqa: E402
 from dxaparse.read.pdf.document import read_text_layer  # noqa: E402
-from dxaparse.read.pdf.values import number  # noqa: E402
-from dxaparse.read.pdf.words import Line, dedupe, group_lines  # noqa: E402
 
 SAMPLES = ("hologic-spine-hip-pram", "ge-encore-v12", "norland-spine-hip")
 DPIS = (72, 150, 300)

@@ -8,7 +8,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from dxaparse.read.pdf.words import Line, Word, group_lines
+from dxaparse.read.layout.words import Line, Word, group_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples" / "pdf"

@@ -9,9 +9,9 @@ from pydicom.dataelem import DataElement
 
 from dxaparse import vendors
 from dxaparse.models import Scan, Site
-from dxaparse.read.dicom_sr import SrProblem, read_sr
-from dxaparse.read.scan_names import scan_of_name
-from dxaparse.read.sr_terms import sr_terms
+from dxaparse.read.dicom.scan_names import scan_of_name
+from dxaparse.read.dicom.sr import SrProblem, read_sr
+from dxaparse.read.dicom.sr_terms import sr_terms
 
 from ._dicom import bmd, gen, spine_container, sr_dataset, t_score
 

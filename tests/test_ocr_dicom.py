@@ -16,8 +16,8 @@ from dxaparse.errors import InputError
 from dxaparse.models import Scan
 from dxaparse.pipeline import result_of
 from dxaparse.read.dicom import read_dicom
-from dxaparse.read.dicom_header import vendor_of
-from dxaparse.read.dicom_report_page import LETTER_WIDTH_IN, is_report_page, page_dpi, to_image
+from dxaparse.read.dicom.header import vendor_of
+from dxaparse.read.dicom.report_page import LETTER_WIDTH_IN, is_report_page, page_dpi, to_image
 from dxaparse.read.ocr import available
 
 from . import _dicom

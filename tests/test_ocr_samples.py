@@ -120,9 +120,9 @@ def ge_words():
 
 def _inject(monkeypatch, words, row: str, old: str, new: str, digits: str | None = None):
     """Read the GE sample with the word `old` of the row labelled `row` read as `new`."""
+    from dxaparse.read.layout.words import Word
     from dxaparse.read.ocr import pdf as ocr_pdf
     from dxaparse.read.ocr.engine import OcrWord
-    from dxaparse.read.pdf.words import Word
 
     top = next(w.word.top for w in words if w.word.text == row)
     hits = [k for k, w in enumerate(words) if w.word.text == old and abs(w.word.top - top) < 3]

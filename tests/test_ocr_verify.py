@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from dxaparse.models import Findings, Measurement, Patient, Source
+from dxaparse.read.layout.words import Word, group_lines
 from dxaparse.read.ocr.engine import OcrWord
 from dxaparse.read.ocr.tokens import mend, mend_units
 from dxaparse.read.ocr.verify import verify
-from dxaparse.read.pdf.words import Word, group_lines
 
 
 def ocr(text: str, conf: float = 95.0, digits: str | None = "same", x0: float = 100.0) -> OcrWord:

@@ -6,7 +6,7 @@ import pytest
 
 from dxaparse.errors import InputError
 from dxaparse.models import Source
-from dxaparse.read.pdf.report import read_report
+from dxaparse.read.layout.report import read_report
 
 from ._pdf import text_lines
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dxaparse.read.pdf.layouts import scanner_layouts
-from dxaparse.read.pdf.table import read_table
-from dxaparse.read.pdf.values import ReportError
+from dxaparse.read.layout.layouts import scanner_layouts
+from dxaparse.read.layout.table import read_table
+from dxaparse.read.layout.values import ReportError
 
 from ._pdf import lines_of
 

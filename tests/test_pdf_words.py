@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dxaparse.read.pdf.fields import Fields
-from dxaparse.read.pdf.values import date, first_number, number, sex
-from dxaparse.read.pdf.words import Word, dedupe, group_lines
+from dxaparse.read.layout.fields import Fields
+from dxaparse.read.layout.values import date, first_number, number, sex
+from dxaparse.read.layout.words import Word, dedupe, group_lines
 
 from ._pdf import lines_of, words
 

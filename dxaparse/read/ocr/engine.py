@@ -20,7 +20,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from ..pdf.words import Word
+from ..layout.words import Word
 from .prepare import Prepared
 
 LANG = "eng"

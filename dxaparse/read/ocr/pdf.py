@@ -9,8 +9,8 @@ import regex
 from ...errors import InputError
 from ...models import Findings, Source, SourceKind
 from ..files import sha256_file
-from ..pdf.report import read_report, vendor_of
-from ..pdf.words import Word, dedupe, group_lines
+from ..layout.report import read_report, vendor_of
+from ..layout.words import Word, dedupe, group_lines
 from .engine import available, read_words
 from .pages import PageImage, image_pages, page_count, page_images
 from .prepare import prepare

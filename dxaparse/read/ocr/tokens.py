@@ -14,9 +14,9 @@ import functools
 import regex
 
 from ...vendors import normalize_label
-from ..pdf.layouts import scanner_layouts
-from ..pdf.values import number
-from ..pdf.words import Word, group_lines
+from ..layout.layouts import scanner_layouts
+from ..layout.values import number
+from ..layout.words import Word, group_lines
 from .engine import OcrWord
 
 CONF_MIN = 70.0

@@ -15,8 +15,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 from ...models import Findings, Measurement, Site
-from ..pdf.layouts import select
-from ..pdf.words import Line, Word
+from ..layout.layouts import select
+from ..layout.words import Line, Word
 from .tokens import LOST_MINUS, UNSURE_TEXT, value
 
 FIELDS = {"bmd": "BMD", "bmc": "BMC", "area": "area", "t_score": "T-score", "z_score": "Z-score",

@@ -12,9 +12,9 @@ from pathlib import Path
 from ...errors import InputError
 from ...models import Findings, Source
 from ..files import sha256_file
+from ..layout.report import read_report, vendor_of
+from ..layout.words import dedupe, group_lines
 from .document import read_text_layer
-from .report import read_report, vendor_of
-from .words import dedupe, group_lines
 
 
 def read_pdf(path: Path, password: str | None = None, ocr: bool = True) -> Findings:

@@ -15,7 +15,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from ...errors import InputError
-from .words import Word
+from ..layout.words import Word
 
 _LOCK = threading.Lock()
 _GAP = 0.5

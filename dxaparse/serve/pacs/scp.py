@@ -21,9 +21,9 @@ from pynetdicom import sop_class as sc
 from pynetdicom.dsutils import encode_file_meta
 
 from ...read.dicom import ENCAPSULATED_PDF_CLASS
-from ...read.dicom_image import IMAGE_CLASSES, PRESENTATION_STATES
-from ...read.dicom_sr import SR_CLASSES
-from ...read.dicom_truncation import stream_truncation
+from ...read.dicom.image import IMAGE_CLASSES, PRESENTATION_STATES
+from ...read.dicom.sr import SR_CLASSES
+from ...read.dicom.truncation import stream_truncation
 from .spool import Spool, safe_name, short
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from .. import vendors
-from ..models import Side
+from ... import vendors
+from ...models import Side
 
 MEASUREMENT_KINDS = ("bmd", "bmc", "area", "t_score", "z_score", "young_adult_percent", "age_matched_percent")
 """Quantities that are fields of a `Measurement` (the term names are the field names)."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 import re
 
-from .. import vendors
-from ..models import Scan
+from ... import vendors
+from ...models import Scan
 
 
 @functools.cache

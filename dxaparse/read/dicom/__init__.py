@@ -22,15 +22,15 @@ from pydicom.dataset import Dataset
 from pydicom.errors import BytesLengthException
 from pydicom.uid import UID
 
-from ..errors import InputError
-from ..models import Exam, Findings, Patient, Scan, Source, Vfa
-from .dicom_header import exam_of, patient_of, vendor_of
-from .dicom_image import IMAGE_CLASSES, PRESENTATION_STATES, is_dxa_object, read_image
-from .dicom_pdf import read_encapsulated_pdf
-from .dicom_report_page import is_report_page, read_report_page
-from .dicom_sr import SR_CLASSES, SrProblem, read_sr
-from .dicom_truncation import truncation
-from .files import sha256_file, sha256_of_hashes
+from ...errors import InputError
+from ...models import Exam, Findings, Patient, Scan, Source, Vfa
+from ..files import sha256_file, sha256_of_hashes
+from .header import exam_of, patient_of, vendor_of
+from .image import IMAGE_CLASSES, PRESENTATION_STATES, is_dxa_object, read_image
+from .pdf import read_encapsulated_pdf
+from .report_page import is_report_page, read_report_page
+from .sr import SR_CLASSES, SrProblem, read_sr
+from .truncation import truncation
 
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 ENCAPSULATED_PDF_CLASS = "1.2.840.10008.5.1.4.1.1.104.1"

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from pydicom.dataset import Dataset
 
-from .. import vendors
-from ..models import Fracture, Frax, Measurement, Scan, Side, Site, Tbs, Vfa
+from ... import vendors
+from ...models import Fracture, Frax, Measurement, Scan, Side, Site, Tbs, Vfa
 from .scan_names import scan_of_name
 from .sr_terms import QUANTITIES, CodeEntry, sr_terms
 

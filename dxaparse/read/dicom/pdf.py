@@ -11,13 +11,13 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset
 
-from ..errors import InputError
-from ..models import Findings
-from .dicom_header import with_header
+from ...errors import InputError
+from ...models import Findings
+from .header import with_header
 
 
 def read_encapsulated_pdf(path: Path, ds: Dataset, *, ocr: bool = True) -> Findings:
-    from .pdf import read_pdf
+    from ..pdf import read_pdf
 
     try:
         data = bytes(ds.EncapsulatedDocument)

@@ -15,11 +15,11 @@ import pydicom
 from PIL import Image
 from pydicom.dataset import Dataset
 
-from .. import vendors
-from ..errors import InputError
-from ..models import Findings
-from .dicom_header import text, with_header
-from .dicom_image import is_dxa_object
+from ... import vendors
+from ...errors import InputError
+from ...models import Findings
+from .header import text, with_header
+from .image import is_dxa_object
 from .scan_names import scan_of_body_part, scan_of_name, scan_of_words
 
 WHAT = "report page image"
@@ -74,8 +74,8 @@ def _names_a_scan(ds: Dataset, vendor: str) -> bool:
 
 def read_report_page(path: Path, ds: Dataset, *, ocr: bool = True) -> Findings:
     """The report printed on the object's frames (one page each), read by OCR, gaps filled from the header."""
-    from .ocr import available
-    from .ocr.pdf import ocr_page_images
+    from ..ocr import available
+    from ..ocr.pdf import ocr_page_images
 
     if not ocr:
         raise InputError(path, f"{WHAT}: OCR is off")
@@ -87,8 +87,8 @@ def read_report_page(path: Path, ds: Dataset, *, ocr: bool = True) -> Findings:
 
 def page_images(path: Path) -> list:
     """Each frame of the object as a page image at its effective resolution, placed on its own page."""
-    from .ocr.engine import Placement
-    from .ocr.pages import PageImage
+    from ..ocr.engine import Placement
+    from ..ocr.pages import PageImage
 
     try:
         ds = pydicom.dcmread(path, force=True)

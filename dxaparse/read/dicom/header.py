@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset
 
-from .. import vendors
-from ..models import Exam, Findings, Patient, Vendor
+from ... import vendors
+from ...models import Exam, Findings, Patient, Vendor
 
 _AGE = re.compile(r"(\d{1,3})([DWMY])")
 _DA = re.compile(r"\d{8}")

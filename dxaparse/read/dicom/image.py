@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from pydicom.dataset import Dataset
 
-from .. import vendors
-from ..models import Scan
-from .dicom_header import private_creators, text
+from ... import vendors
+from ...models import Scan
+from .header import private_creators, text
 from .scan_names import scan_of_body_part, scan_of_name, scan_of_words
 
 IMAGE_CLASSES = {
