@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import reportlab
-from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.pagesizes import A4, LETTER, landscape
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -76,6 +76,7 @@ class Region:
     excluded: bool = False
     bold: bool = False
     reported_label: str | None = None   # the label the reader reports, when not the printed one
+    texts: dict[str, str] = field(default_factory=dict)   # cells printed otherwise ("812mg/cm²", "-1.25")
 
     def measurement(self, fields: tuple[str, ...]) -> dict:
         out = {"site": self.site, "side": self.side, "label": self.reported_label or self.label,
@@ -122,7 +123,9 @@ def draw_table(c: Canvas, y: float, cols: list[Col], rows: list[Region], style: 
     for row in rows:
         text(c, cols[0].x, y, row.label, style, bold=row.bold)
         for col in cols[1:]:
-            s = fmt(row.values.get(col.field), col.field, style.minus) if col.field else ""
+            s = row.texts.get(col.field) or (fmt(row.values.get(col.field), col.field, style.minus)
+                                             if col.field else "")
+            s = s.replace("-", style.minus) if col.field in row.texts else s
             if s:
                 half = pdfmetrics.stringWidth(s, FONTS[style.font][0], style.size) / 2
                 x = col.x + {"none": 0, "right": half, "left": -half}[shift]
@@ -738,6 +741,178 @@ def narrative_normal_screening() -> Sample:
                      measurements=ms, indications=["postmenopausal", "screening"])
 
 
+# Layout look-alikes: structures of real printouts, values and text synthetic ------------------------------
+
+
+def _row_y(y: float, style: Style, above: bool) -> float:
+    """The baseline of the first row `draw_table` prints when its header starts at `y`."""
+    return y - (style.leading * 0.9 if above else 0) - style.leading * 1.1
+
+
+def hologic_apex_two_line_young() -> Sample:
+    """APEX headers over two lines (`T -` over `score`), the T-score column printed and left blank for a
+    young patient (Z only, no PR/AM), and a dual hip in region groups (`Neck`, `Total` over `Left`,
+    `Right`, `Mean`, `|Diff.|`)."""
+    st = Style("Helvetica", 8.5, LETTER, MINUS)
+    fields = ("area", "bmc", "bmd", "t_score", "z_score")
+    cols = [Col("label", "Region", 60), Col("area", "(cm²)", 140, above="Area"),
+            Col("bmc", "(g)", 200, above="BMC"),
+            Col("bmd", "(g/cm²)", 265, above="BMD"), Col("t_score", "score", 330, above="T -"),
+            Col("z_score", "score", 390, above="Z -")]
+    spine_rows = [spine(label, bmd, None, z, area) for label, bmd, z, area in [
+        ("L1", 0.912, -1.1, 13.61), ("L2", 0.958, -1.0, 14.45), ("L3", 1.004, -0.8, 15.72),
+        ("L4", 1.021, -0.9, 16.93), ("L1-L4", 0.979, -0.9, 60.71)]]
+    spine_rows[-1].bold = True
+
+    def block(label: str, site: str, values: list[tuple], diff: float) -> list[Region]:
+        return [Region(label), *(region(side.capitalize(), site, bmd, None, z, area, side=side,
+                                        reported_label=f"{label} {side.capitalize()}")
+                                 for side, (bmd, z, area) in zip(("left", "right", "mean"), values,
+                                                                 strict=True)),
+                region("|Diff.|", None, diff)]
+
+    hip_rows = [*block("Neck", "femoral_neck",
+                       [(0.742, -1.3, 4.91), (0.768, -1.1, 4.88), (0.755, -1.2, 4.90)],
+                       0.026),
+                *block("Total", "total_hip",
+                       [(0.861, -1.0, 31.20), (0.884, -0.8, 31.64), (0.873, -0.9, 31.42)],
+                       0.023)]
+    who = hologic_who("SYNTHETIC, PATIENT R", "SYN-0016", "August 9, 1987", "Female", "36")
+    page = {"who": who, "scan_date": "May 21, 2024", "model": "Horizon A (S/N 200001)", "cols": cols,
+            "after": ["Total BMD CV 1.0%", "Source: 2008 NHANES"]}
+
+    def draw(c: Canvas) -> None:
+        hologic_page(c, st, scan_type="a Lumbar Spine", rows=spine_rows, **page)
+        hologic_page(c, st, scan_type="a Dual Femur", rows=hip_rows, **page)
+
+    return Sample(st, draw, _patient("F", 36.0, "SYN-0016"),
+                  _exam("2024-05-21", "Horizon A", ["spine", "hip"], "2008 NHANES"), "hologic",
+                  [spine_rows, hip_rows], fields)
+
+
+def ge_encore12_ancillary_forearm() -> Sample:
+    """enCORE 12 forearm: footnote digits over a two-level header, numbered footnotes under the table,
+    an `ANCILLARY RESULTS [Left Forearm]` table (BMC, area) and a caption block printed beside its rows."""
+    st = Style("Times", 9, A4)
+    rows = [region(*r, side="left") for r in [
+        ("Radius UD", "radius_ud", 0.334, -1.9, -0.8, 3.42),
+        ("Radius 33%", "radius_33", 0.612, -2.3, -1.1, 2.95),
+        ("Radius Total", "radius_total", 0.487, -2.0, -0.9, 12.60)]]
+    cols, spans = ge_cols_v12([60, 170, 255, 315, 395, 455])
+    ancillary = [Col("label", "Region", 210), Col("bmd", "BMD (g/cm²)", 320), Col("bmc", "BMC (g)", 400),
+                 Col("area", "Area (cm²)", 475)]
+    header = [["Patient: SYNTHETIC, PATIENT S", "Facility: SYNTHETIC HOSPITAL"],
+              ["Birth Date: 04/17/1961", "Referring Physician: DR. SYNTH"],
+              ["Height / Weight: 160.0 cm 58.0 kg", "Measured: 06/11/2024 11:15:40 AM (12.0)"],
+              ["Sex / Ethnic: Female White", "Analyzed: 06/11/2024 11:16:02 AM (12.0)"],
+              ["Patient ID: SYN-0017"]]
+
+    def draw(c: Canvas) -> None:
+        width, height = st.page
+        y = height - 46
+        text(c, 50, y, "GE Healthcare", st, bold=True, size=st.size + 2)
+        y = fields_box(c, y - 22, header, [50, width / 2], st)
+        y = lines(c, 50, y - 12, ["Left Forearm Bone Density"], st, bold=True, size=st.size + 2)
+        y = lines(c, 50, y - 8, [f"Densitometry: {GE_REFERENCE}"], st, bold=True)
+        marks = ((cols[1].x, "1"), ((cols[2].x + cols[3].x) / 2, "2"), ((cols[4].x + cols[5].x) / 2, "3"))
+        for x, mark in marks:
+            text(c, x, y - 2, mark, st, align="center", size=st.size - 2)
+        y = draw_table(c, y - 2 - st.leading * 0.8, cols, rows, st, spans=spans)
+        y = lines(c, 50, y - 6, ["1 - USA reference data for the synthetic forearm (sample text)",
+                                 "2 - Statistically a synthetic note: young adult comparison",
+                                 "3 - Matched for age and sex; synthetic sample text"],
+                  st, size=st.size - 1.5)
+        y = lines(c, 50, y - 10, ["ANCILLARY RESULTS [Left Forearm]"], st, bold=True)
+        first = _row_y(y - 2, st, above=False)
+        lines(c, 50, first, ["Image not", "for diagnosis"], st)
+        draw_table(c, y - 2, ancillary, rows, st)
+        lines(c, 50, 130, GE_WHO, st, size=st.size - 1.5)
+        text(c, 50, 50, "GE Healthcare", st, size=st.size - 1)
+        text(c, width / 2, 50, "Lunar DPX-NT 72345", st, size=st.size - 1, align="center")
+        c.showPage()
+
+    return Sample(st, draw, _patient("F", 63.0, "SYN-0017"),
+                  _exam("2024-06-11", "Lunar DPX-NT 72345", ["forearm"], GE_REFERENCE), "ge-lunar", [rows])
+
+
+def norland_fourteen_columns() -> Sample:
+    """Illuminatus-like page of 14 columns (change columns blank at a first visit), T/Z with two
+    decimals, `Fem` over `Neck` and `Total` over `sBMD` (printed in mg/cm²), `Left Hip on: …` titles."""
+    st = Style("Helvetica", 7, landscape(A4))
+    heads = [("label", "Region"), ("bmd", "BMD (g/cm²)"), ("bmc", "BMC (g)"), ("area", "Area (cm²)"),
+             ("", "Length (cm)"), ("", "Width (cm)"), ("t_score", "T-Score"),
+             ("young_adult_percent", "Young Ref. (%)"),
+             ("z_score", "Z-Score"), ("age_matched_percent", "Age Match (%)"), ("", "ST Change (%)"),
+             ("", "ST Change (%/yr)"), ("", "LT Change (%)"), ("", "LT Change (%/yr)")]
+    cols = [Col(f, h, x) for (f, h), x in zip(heads, [40, 110, 165, 215, 265, 315, 360, 410, 460, 510, 565,
+                                                       625, 690, 755], strict=True)]
+
+    def row(label: str, site: str | None, bmd: float, t: float, z: float, area: float, **kw) -> Region:
+        r = region(label, site, bmd, t, z, area, **kw)
+        r.values["t_score"], r.values["z_score"] = t, z          # two decimals as printed
+        r.texts = {"t_score": f"{t:.2f}", "z_score": f"{z:.2f}"}
+        return r
+
+    spine_rows = [spine(label, bmd, None, None, area) for label, bmd, area in [
+        ("L2", 0.902, 14.10), ("L3", 0.931, 15.02), ("L4", 0.948, 16.25)]]
+    spine_rows = [row(r.label, "lumbar_spine", r.values["bmd"], t, z, r.values["area"], vertebrae=r.vertebrae)
+                  for r, (t, z) in zip(spine_rows, [(-1.72, -0.41), (-1.55, -0.27), (-1.44, -0.16)],
+                                       strict=True)]
+    spine_rows.append(row("L2 - L4", "lumbar_spine", 0.928, -1.56, -0.28, 45.37,
+                          vertebrae=["L2", "L3", "L4"]))
+    neck = row("Neck", "femoral_neck", 0.701, -1.83, -0.52, 4.95, side="left", reported_label="Fem Neck")
+    total = row("sBMD", "total_hip", 0.812, -1.31, -0.22, 30.80, side="left", reported_label="Total sBMD")
+    total.texts["bmd"] = "812mg/cm²"
+    hip_rows = [Region("Fem"), neck, row("Ward's", "wards", 0.538, -2.21, -0.64, 1.10, side="left"),
+                row("Troch", "trochanter", 0.633, -1.40, -0.35, 10.62, side="left"), Region("Total"), total]
+
+    def page(c: Canvas, title: str, rows: list[Region]) -> None:
+        y = st.page[1] - 45
+        text(c, 40, y, "Norland Illuminatus DXA Report", st, bold=True, size=11)
+        y = fields_box(c, y - 20, [["Patient Name: SYNTHETIC, PATIENT T", "Patient ID: SYN-0018"],
+                                   ["Birth Date: 07.09.1958", "Sex: F", "Age: 62"],
+                                   ["Scanner: Norland XR-46", "Reference: Norland USA Female"]],
+                       [40, 300, 520], st)
+        y = lines(c, 40, y - 10, [title], st, bold=True)
+        y = draw_table(c, y - 4, cols, rows, st)
+        lines(c, 40, y - 10, ["Precision: BMD CV 0.9%"], st)
+        c.showPage()
+
+    def draw(c: Canvas) -> None:
+        page(c, "AP Spine on: 3/14/2021 8:55 AM", spine_rows)
+        page(c, "Left Hip on: 3/14/2021 9:02 AM", hip_rows)
+
+    return Sample(st, draw, _patient("F", 62.0, "SYN-0018"),
+                  _exam("2021-03-14", "Norland XR-46", ["spine", "hip"], "Norland USA Female"), "norland",
+                  [spine_rows, hip_rows])
+
+
+def ge_total_body_spine() -> Sample:
+    """A whole-body page (subregions with BMD only, which are no results; the total with its scores)
+    and an AP spine page in one PDF."""
+    st = Style("Helvetica", 8.5, LETTER)
+    body = [region(label, None, bmd) for label, bmd in [
+        ("Head", 2.012), ("Arms", 0.781), ("Legs", 1.092), ("Trunk", 0.802), ("Ribs", 0.641),
+        ("Pelvis", 0.922),
+        ("Spine", 0.951)]]
+    body.append(region("Total", "total_body", 1.031, -1.1, -0.2))
+    rows = [spine(*r) for r in [("L1", 0.958, -1.8, -0.9), ("L2", 1.001, -1.7, -0.8),
+                                ("L3", 1.035, -1.6, -0.7),
+                                ("L4", 1.049, -1.6, -0.7), ("L1-L4", 1.013, -1.7, -0.8)]]
+    header = ge_header("SYNTHETIC, PATIENT U", "SYN-0019", "10/02/1955", "Female", "68.9", "08/27/2024")
+    device = "Lunar iDXA ME+200457"
+
+    def draw(c: Canvas) -> None:
+        ge_page(c, st, header=header, title="Total Body Bone Density", device=device,
+                tables=[(f"Densitometry: {GE_REFERENCE}", ge_cols([60, 160, 240, 310, 390, 460]), body, ())])
+        ge_page(c, st, header=header, title="AP Spine Bone Density", device=device,
+                tables=[(f"Densitometry: {GE_REFERENCE}", ge_cols([60, 160, 240, 310, 390, 460]), rows, ())])
+
+    return Sample(st, draw, _patient("F", 68.9, "SYN-0019"),
+                  _exam("2024-08-27", "Lunar iDXA", ["total_body", "spine"], GE_REFERENCE), "ge-lunar",
+                  [body, rows], GE_FIELDS)
+
+
 SAMPLES: dict[str, Callable[[], Sample]] = {
     "hologic-spine-hip-pram": hologic_spine_hip,
     "hologic-spine-young-no-pram": hologic_young_no_pr_am,
@@ -754,6 +929,10 @@ SAMPLES: dict[str, Callable[[], Sample]] = {
     "narrative-osteoporosis-steroids": narrative_osteoporosis_steroids,
     "narrative-osteopenia-vfa": narrative_osteopenia_vfa,
     "narrative-normal-screening": narrative_normal_screening,
+    "hologic-apex-two-line-young": hologic_apex_two_line_young,
+    "ge-encore12-ancillary-forearm": ge_encore12_ancillary_forearm,
+    "norland-fourteen-columns": norland_fourteen_columns,
+    "ge-total-body-spine": ge_total_body_spine,
 }
 
 
@@ -853,6 +1032,33 @@ CODING: dict[str, dict] = {
         "cpt": [("77080", "axial DXA study (hip, spine)")],
         "category": "normal", "basis": ("t", "femoral_neck", "left", "femoral neck", -0.9),
         "icd10": [("Z78.0", "postmenopausal"), ("Z13.820", "screening")], "flags": []},
+    # F 36, T-scores printed blank: < 40 with unknown status → Z. Lowest Z among the diagnostic sites is
+    # the left femoral neck −1.3 (the mean hip never diagnoses) > −2.0 → within the expected range: no
+    # finding code, no indication → Z13.820 alone, flagged (§6.4), as hologic-spine-young-no-pram.
+    "hologic-apex-two-line-young": {
+        "cpt": [("77080", "axial DXA study (hip, spine)")],
+        "category": "within_expected_range_for_age",
+        "basis": ("z", "femoral_neck", "left", "Neck Left", -1.3),
+        "icd10": [("Z13.820", "no finding and no indication: screening code")],
+        "flags": ["screening_code_alone"]},
+    # F 63 (birth and measured dates) → T. Forearm only: 33% radius −2.3 → low bone mass of the left
+    # forearm, M85.832; peripheral → 77081. The ancillary table repeats the regions (one measurement each).
+    "ge-encore12-ancillary-forearm": {
+        "cpt": [("77081", "peripheral DXA study (forearm)")],
+        "category": "low_bone_mass", "basis": ("t", "radius_33", "left", "Radius 33%", -2.3),
+        "icd10": [("M85.832", "low bone mass, left forearm (33% radius)")], "flags": []},
+    # F 62 → T. Left femoral neck −1.83 lowest diagnostic (Ward's −2.21 never counts); spine L2 - L4 −1.56
+    # and total hip (sBMD row) −1.31 also low → both regions → M85.89.
+    "norland-fourteen-columns": {
+        "cpt": [("77080", "axial DXA study (hip, spine)")],
+        "category": "low_bone_mass", "basis": ("t", "femoral_neck", "left", "Fem Neck", -1.83),
+        "icd10": [("M85.89", "low bone mass in more than one region (spine, hip)")], "flags": []},
+    # F 68.9 → T. The total body is no bone density study to bill or diagnose by; its subregions are no
+    # results. Spine L1-L4 −1.7 → low bone mass, spine → M85.88; 77080 for the spine.
+    "ge-total-body-spine": {
+        "cpt": [("77080", "axial DXA study (spine)")],
+        "category": "low_bone_mass", "basis": ("t", "lumbar_spine", None, "L1-L4", -1.7),
+        "icd10": [("M85.88", "low bone mass, lumbar spine")], "flags": []},
 }
 
 
