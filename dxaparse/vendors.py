@@ -110,6 +110,12 @@ def _sides(vendor: str) -> dict[str, list[str]]:
     return {**load_all()[GENERIC]["sides"], **vendor_data(vendor).get("sides", {})}
 
 
+def side_words() -> frozenset[str]:
+    """Every one-word name of a side, of any vendor (`left`, `lt`, `r`, `mean` …)."""
+    return frozenset(n for data in load_all().values() for names in data.get("sides", {}).values()
+                     for n in names if " " not in n)
+
+
 def split_side(vendor: str, label: str) -> tuple[Side | None, str]:
     """The side a label names by a leading or trailing word (`Left Femur` → left, `femur`), normalised."""
     return _side_split(vendor, normalize_label(label))
@@ -152,6 +158,18 @@ def resolve_label(vendor: str, label: str, context: Scan | None = None,
     return None
 
 
+def not_a_result(vendor: str, label: str, context: Scan | None = None) -> bool:
+    """Whether a printed region is known to be no result to code: a whole-body subregion (`L Arm`,
+    `Head`), a repeated total in other units (`Total sBMD` on a Norland spine page). Such rows are
+    passed over without a flag; an unknown label is flagged instead."""
+    text = normalize_label(label).rstrip(":")
+    tables = [vendor_data(vendor).get("not_results", {}), load_all()[GENERIC].get("not_results", {})]
+    if vendor == GENERIC:
+        tables = [data.get("not_results", {}) for data in load_all().values()]
+    keys = ([context.value] if context is not None else []) + ["any"]
+    return any(text in table.get(key, []) for table in tables for key in keys)
+
+
 def _lookup(vendor: str, text: str, context: Scan | None) -> Site | None:
     generic, own = load_all()[GENERIC].get("labels", {}), vendor_data(vendor).get("labels", {})
     tables = []
@@ -161,4 +179,15 @@ def _lookup(vendor: str, text: str, context: Scan | None) -> Site | None:
     for table in tables:
         if text in table:
             return Site(table[text])
+    if vendor == GENERIC:
+        return _any_vendor(text, context)
     return None
+
+
+def _any_vendor(text: str, context: Scan | None) -> Site | None:
+    """For a report whose vendor is not identified (a page without its maker's name): the site every
+    vendor that prints `text` agrees on, if any (Norland's "Prox. R" is known though no page says Norland)."""
+    keys = ([context.value] if context is not None else []) + ["any"]
+    sites = {data["labels"][key][text] for v, data in load_all().items() if v != GENERIC
+             for key in keys if text in data.get("labels", {}).get(key, {})}
+    return Site(sites.pop()) if len(sites) == 1 else None

@@ -45,10 +45,9 @@ HEADS: dict[str, list[list[str]]] = {
 }
 # GE enCORE 12: a group header over a percent column and its score column.
 SPANS = {"t_score": ("Young-Adult", "T-Score"), "z_score": ("Age-Matched", "Z-Score")}
-MARKS = ["*", "\u2020"]      # * † printed right after a header word
-MARKED_HEADERS_READ = False
-# Left out: superscript digits (`BMD¹`, `T-score²`, as enCORE prints them). The reader loses such a
-# column: NFKC makes "bmd1", which no field pattern matches (reported as a reader bug).
+MARKS = ["*", "\u2020", "\u00b9", "\u00b2"]      # * † ¹ ² printed right after a header word
+MARKED_HEADERS_READ = True
+# Superscript digits (`BMD¹`, `T-score²`, as enCORE prints them) are drawn too.
 
 SPINE = ["L1", "L2", "L3", "L4", "L1-L2", "L1-L3", "L2-L3", "L2-L4", "L3-L4", "L1,L3", "L1,L3-L4", "L1-L2,L4",
          "L1-L4"]
@@ -229,9 +228,7 @@ def pages(draw_) -> Page:
     spans = [(group, order.index(a), order.index(b)) for group, a, b in spans]
     columns, spans = _whole_top_line(columns, spans)
     marks_line = draw_(st.booleans())
-    # Marks beside header words (`BMD*`, `BMD†`, `BMD¹`) are left out, MARKED_HEADERS_READ stays False
-    # until the reader takes them: a marked word is no known header word, so a block of it alone splits
-    # the header band and the table is lost or misread (reported as a reader bug).
+    # Marks beside header words (`BMD*`, `BMD†`, `BMD¹`): the reader reads the word without its mark.
     if MARKED_HEADERS_READ and not marks_line and len(columns) >= 3 and all(len(h) == 1 for _, h in columns) \
             and draw_(st.booleans()):
         # a marked word is no known header word: a header keeps two unmarked ones (a real one does)

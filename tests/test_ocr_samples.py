@@ -142,7 +142,7 @@ def _inject(monkeypatch, words, row: str, old: str, new: str, digits: str | None
     ("-2.6", "2.6", "2.6", "T-score 2.6 disagrees with its 71%"),   # minus lost in both readings
     ("-2.6", "-2.8", "-2.6", "digits only, as '-2.6'"),             # plausible misread, 2nd reading differs
     ("-2.6", "-26", "-26", "T-score -26 outside"),                  # lost decimal point
-    ("-1.7", "«1.7", "", "unreadable: '«1.7'"),                     # a cell no mending can read
+    ("-1.7", "«1.7", "", "unreadable z score '«1.7'"),                     # a cell no mending can read
 ])
 def test_an_injected_confusion_is_doubted_and_flagged(monkeypatch, ge_words, old, new, digits, says):
     findings, result = _inject(monkeypatch, ge_words, "L1-L4", old, new, digits)

@@ -72,7 +72,7 @@ def row(label: str, top: float, *cells: str) -> list[Word]:
 def checked(measurements: list[Measurement], words: list[Word] = (), notes=None, age: float = 67.0):
     findings = Findings(source=Source(path="x.pdf", kind="pdf", sha256="0"), patient=Patient(age_years=age),
                         measurements=measurements)
-    return verify(findings, group_lines(words), notes or {}, {0}, True, []).measurements
+    return verify(findings, group_lines(words), notes or {}, {0}, True).measurements
 
 
 def spine(label: str, bmd: float, t: float, pr: float | None = None, z: float | None = None) -> Measurement:

@@ -107,10 +107,12 @@ def test_a_pdf_that_is_not_a_dxa_report(tmp_path):
         "not a DXA report: no results table and no bone density text")
 
 
-def test_an_unreadable_value_names_its_row(tmp_path):
+def test_an_unreadable_value_is_blank_and_doubted_naming_its_column_and_text(tmp_path):
     path = draw(tmp_path / "garbled.pdf", lambda c: hologic_page(c, [("L1", "0.801", "-1.9"),
                                                                      ("L2", "0.8l2", "-1.7")]))
-    assert reason(path) == "unreadable value '0.8l2' in results row 'L2'"
+    l2 = next(m for m in read_pdf(path).measurements if m.label == "L2")
+    assert (l2.bmd, l2.t_score) == (None, -1.7)
+    assert l2.doubt == "unreadable bmd '0.8l2'"
 
 
 def test_bad_inputs_come_back_as_values_from_the_dispatcher(tmp_path, encrypted):

@@ -13,7 +13,7 @@ from typing import Any
 
 from ...models import Exam, Findings, Fracture, Frax, Measurement, Patient, Scan, Site, Source, Tbs, Vfa
 from .layouts import LinePatterns
-from .values import date, first_number, sex
+from .values import DateOrder, date, first_number, sex
 
 SCAN_OF_SITE = {
     Site.LUMBAR_SPINE: Scan.SPINE, Site.FEMORAL_NECK: Scan.HIP, Site.TOTAL_HIP: Scan.HIP,
@@ -25,6 +25,7 @@ SCAN_OF_SITE = {
 }
 """The acquisition a site's score comes from (the contract's site vocabulary; `other` implies none)."""
 
+_DATE_RANK = {"exam_date": 0, "scan_date": 1, "report_date": 2}
 _OLDEST = 130     # an older "age" is a misread, not a patient
 _VALUES = ("bmd", "bmc", "area", "t_score", "z_score", "young_adult_percent", "age_matched_percent")
 
@@ -43,9 +44,15 @@ class Draft:
     frax: dict[str, float] = field(default_factory=dict)
     indications: list[str] = field(default_factory=list)
     impression: str | None = None
+    date_order: DateOrder = DateOrder.MONTH_FIRST
+    exam_dates: list[tuple[int, dt.date]] = field(default_factory=list)
+    trend_ages: list[tuple[dt.date, float]] = field(default_factory=list)
 
-    def fill(self, what: str, value: str, date_formats: tuple[str, ...]) -> None:
-        """Keep a printed field's value by what the layout says it fills (patient_id, sex, age …)."""
+    def fill(self, what: str, value: str) -> None:
+        """Keep a printed field's value by what the layout says it fills (patient_id, sex, age …).
+
+        Dates of the exam are ranked, not taken first come: an acquisition date (`exam_date`, or a title's
+        `scan_date`) over the date a report was printed (`report_date`)."""
         if what == "patient_id":
             first(self.patient, "id", value)
         elif what == "sex":
@@ -53,9 +60,9 @@ class Draft:
         elif what == "age" and (age := first_number(value)) is not None and age <= _OLDEST:
             first(self.patient, "age_years", age)
         elif what == "birth_date":
-            self.birth_date = self.birth_date or date(value, date_formats)
-        elif what == "exam_date":
-            first(self.exam, "date", date(value, date_formats))
+            self.birth_date = self.birth_date or date(value, self.date_order)
+        elif what in _DATE_RANK and (on := date(value, self.date_order)) is not None:
+            self.exam_dates.append((_DATE_RANK[what], on))
         elif what in ("device", "accession"):
             first(self.exam, what, value)
 
@@ -100,9 +107,14 @@ class Draft:
                 same.doubt = f"{same.doubt}; {note}" if same.doubt else note
 
     def findings(self, source: Source) -> Findings:
+        if self.exam_dates and "date" not in self.exam:
+            # the best-ranked printed date (a "Scan Date:" field over a report's "Date created:")
+            self.exam["date"] = min(self.exam_dates, key=lambda d: d[0])[1]
         if ("age_years" not in self.patient and self.birth_date and (on := self.exam.get("date"))
                 and 0 <= (age := _completed_years(self.birth_date, on)) <= _OLDEST):
             self.patient["age_years"] = float(age)   # no printed age: from the birth and exam dates
+        if "age_years" not in self.patient and self.trend_ages:
+            self.patient["age_years"] = max(self.trend_ages)[1]   # the age a trend table prints last
         return Findings(
             source=source,
             patient=Patient(**self.patient),

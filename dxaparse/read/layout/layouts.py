@@ -1,8 +1,9 @@
-"""Printed report layouts, loaded from `vendors/layouts/*.toml` and compiled once.
+"""Printed report vocabularies, loaded from `vendors/layouts/*.toml` and compiled once.
 
-Layout knowledge is data so that a new scanner version is an edit of a TOML file: which anchor starts
-a results table, which header texts name which column, which labels head the patient fields, which
-footer lines hold numbers that are not results. `common.toml` holds what all layouts share.
+What a vendor prints is data so that a new scanner version is an edit of a TOML file: which labels head
+the patient fields, which titles name a scan, which header texts name a results column, which lines
+are boilerplate. No geometry is data: tables are found from their structure (`table`).
+`common.toml` holds what all vendors share; a vendor's file adds to it.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from pathlib import Path
 import regex
 
 from ...models import Scan
-from ...vendors import normalize_label, vendors_dir
+from ...vendors import normalize_label, side_words, vendors_dir
 from .fields import Fields
 from .fractures import FractureWords
-from .table import TableSpec
-from .words import Line
+from .table import ColumnVocab, column_vocab
 
 COMMON, NARRATIVE = "common", "narrative"
 
@@ -48,23 +48,21 @@ class LinePatterns:
 
 @dataclass(frozen=True)
 class Layout:
-    """One scanner's printed report layout."""
+    """One vendor's printed report vocabulary (`common` for a vendor not identified)."""
 
     name: str
     vendor: str
-    date_formats: tuple[str, ...]
     fields: Fields
     clean: dict[str, tuple[regex.Pattern, ...]]
     lines: LinePatterns
+    titles: tuple[regex.Pattern, ...]             # page and section titles naming a scan
     scans: tuple[tuple[str, Scan], ...]           # words in a printed scan type → scan
-    anchors: tuple[regex.Pattern, ...]            # lines that start a results table
-    table: TableSpec
-    skip_rows: frozenset[str]
+    columns: ColumnVocab
     excluded_marks: tuple[str, ...]
     fractures: FractureWords
 
     def scan(self, text: str) -> Scan | None:
-        hay = f" {normalize_label(text)} "
+        hay = f" {normalize_label(text).replace('.', ' ')} "
         return next((scan for words, scan in self.scans if f" {words} " in hay), None)
 
 
@@ -75,32 +73,34 @@ def load(name: str) -> dict:
 
 @functools.cache
 def scanner_layouts() -> tuple[Layout, ...]:
+    """Every vendor's vocabulary, and the common one last."""
     names = sorted(p.stem for p in _dir().glob("*.toml") if p.stem not in (COMMON, NARRATIVE))
-    return tuple(_layout(name, load(name)) for name in names)
+    return (*(_layout(name, load(name)) for name in names), _layout(COMMON, _common()))
 
 
-def select(lines: list[Line], vendor: str) -> Layout | None:
-    """The layout whose table anchor the report prints, the identified vendor's first."""
-    ranked = sorted(scanner_layouts(), key=lambda layout: layout.vendor != vendor)
-    return next((layout for layout in ranked
-                 if any(p.search(line.text) for p in layout.anchors for line in lines)), None)
+def layout_for(vendor: str) -> Layout:
+    """The identified vendor's vocabulary, else the common one."""
+    return next((layout for layout in scanner_layouts() if layout.vendor == vendor), scanner_layouts()[-1])
+
+
+def _common() -> dict:
+    return _merge(_read(COMMON), {"layout": {"vendor": "unknown"}, "fields": _read(NARRATIVE)["fields"]})
 
 
 def _layout(name: str, data: dict) -> Layout:
-    table = data["table"]
+    rows = data["rows"]
+    titles = compile_all(data["titles"]["patterns"])
     return Layout(
         name=name,
         vendor=data["layout"]["vendor"],
-        date_formats=tuple(data["layout"]["date_formats"]),
         fields=Fields.of(data["fields"]),
         clean={k: compile_all(v) for k, v in data.get("clean", {}).items()},
         lines=LinePatterns.of(data["lines"]),
+        titles=titles,
         scans=tuple((normalize_label(k), Scan(v)) for k, v in data["scans"].items()),
-        anchors=compile_all([t["anchor"] for t in data["tables"]]),
-        table=TableSpec(columns={normalize_label(k): v for k, v in data["columns"].items()},
-                        stop=compile_all(table["stop"]), ignore=compile_all(table["ignore"])),
-        skip_rows=frozenset(normalize_label(s) for s in table["skip_rows"]),
-        excluded_marks=tuple(table["excluded_marks"]),
+        columns=column_vocab(data["columns"], frozenset(normalize_label(s) for s in rows["skip_words"]),
+                             side_words(), titles),
+        excluded_marks=tuple(rows["excluded_marks"]),
         fractures=FractureWords.of(data["fractures"]),
     )
 
@@ -116,8 +116,13 @@ def _read(name: str) -> dict:
 
 
 def _merge(base: dict, over: dict) -> dict:
+    """`over` laid on `base`: tables merged, lists joined (a vendor adds titles), other values replaced."""
     out = dict(base)
     for key, value in over.items():
-        both = isinstance(value, dict) and isinstance(out.get(key), dict)
-        out[key] = _merge(out[key], value) if both else value
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        elif isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = [*value, *(v for v in out[key] if v not in value)]
+        else:
+            out[key] = value
     return out

@@ -27,7 +27,6 @@ _SENTENCE_END = regex.compile(r"(?<=[.!?])\s+(?=[A-Z(\d])")
 @dataclass(frozen=True)
 class Vocab:
     fields: Fields
-    date_formats: tuple[str, ...]
     lines: LinePatterns                       # device, TBS, FRAX in a sentence
     heading: regex.Pattern
     sections: dict[str, str]                  # normalised heading → section
@@ -56,7 +55,6 @@ def vocab() -> Vocab:
     one = functools.partial(regex.compile, flags=regex.IGNORECASE)
     return Vocab(
         fields=Fields.of(d["fields"]),
-        date_formats=tuple(d["layout"]["date_formats"]),
         lines=LinePatterns.of(d["lines"]),
         heading=one(rf"^(?P<h>{headings})\s*(?::|$)\s*(?P<rest>.*)$"),
         sections=sections,
@@ -93,7 +91,7 @@ def read_narrative(lines: list[Line], draft: Draft, *, measurements: bool) -> No
         parts.pop("")
     for line in parts.get("", []):
         for what, value in v.fields.read(line):
-            draft.fill(what, value, v.date_formats)
+            draft.fill(what, value)
     text = {name: _sentences(" ".join(ls)) for name, ls in parts.items()}
     _indications(text.get("history", []), v, draft)
     if text.get("impression"):
@@ -147,8 +145,8 @@ def _sections(lines: list[Line], v: Vocab) -> dict[str, list[str]]:
 def _patient(sentences: list[str], v: Vocab, draft: Draft) -> None:
     for s in sentences:
         if m := v.age_sex.search(s):
-            draft.fill("age", m["age"], v.date_formats)
-            draft.fill("sex", m["sex"], v.date_formats)
+            draft.fill("age", m["age"])
+            draft.fill("sex", m["sex"])
         for status, pattern in v.menopause:
             if any(_affirmed(s, m, v) for m in pattern.finditer(s)):
                 first(draft.patient, "menopausal_status", status)

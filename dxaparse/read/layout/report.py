@@ -1,5 +1,5 @@
-"""One report's lines → `Findings`: a scanner layout when the report prints one's results table,
-else a narrative report; anything else is not a DXA report.
+"""One report's lines → `Findings`: a scanner's printout when it prints a results table, else a
+narrative report; anything else is not a DXA report.
 
 This is the entry for every source of positioned words — a PDF's text layer now, OCR later.
 """
@@ -10,10 +10,9 @@ from ...errors import InputError
 from ...models import Findings, Source
 from ...vendors import identify_pdf
 from .draft import Draft
-from .layouts import select
+from .layouts import layout_for
 from .narrative import is_dxa_text, read_narrative
 from .scanner import read_scanner
-from .values import ReportError
 from .words import Line
 
 
@@ -23,13 +22,10 @@ def vendor_of(lines: list[Line]) -> str:
 
 def read_report(lines: list[Line], source: Source) -> Findings:
     draft = Draft()
-    try:
-        layout = select(lines, source.vendor)
-        if layout is not None:
-            read_scanner(lines, layout, draft)
-        elif not is_dxa_text(lines):
-            raise ReportError("not a DXA report: no results table and no bone density text")
-        read_narrative(lines, draft, measurements=layout is None)
-    except ReportError as err:
-        raise InputError(source.path, str(err)) from None
+    tables = read_scanner(lines, layout_for(source.vendor), draft)
+    if not tables and not draft.scans:
+        if not is_dxa_text(lines):
+            raise InputError(source.path, "not a DXA report: no results table and no bone density text")
+        draft = Draft()      # a narrative report: its own vocabulary reads it, not a scanner's
+    read_narrative(lines, draft, measurements=not tables)
     return draft.findings(source)

@@ -1,95 +1,178 @@
-"""A scanner's printed report (Hologic APEX, GE enCORE, Norland …), read with its layout's data.
+"""A scanner's printed report (Hologic APEX, GE enCORE, Norland …), read with its vendor's vocabulary.
 
-Lines are read in order across pages; the last printed scan type ("Scan Type: a Lumbar Spine",
-"DualFemur Bone Density") is the context its tables' labels are resolved in — a bare "Total" is the
-total hip on a hip page and the forearm total on a forearm page.
+Lines are read in order across pages. Titles ("Scan Type: a R.Forearm", "Left Forearm Bone Density",
+"ANCILLARY RESULTS [AP Spine]", "Right Hip on 2/4/2008") give the scan and side of the tables beneath
+them until the next title or page; a bare "Total" is the total hip on a hip page and the forearm total
+on a forearm page. A table under no title takes its scan from its own rows (a "Neck" row: a hip page).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import regex
 
 from ...models import Measurement, Scan, Side, Site
-from ...vendors import normalize_label, resolve_label, side_named
-from .draft import Draft, first
+from ...vendors import not_a_result, resolve_label, side_named
+from .draft import SCAN_OF_SITE, Draft
 from .fractures import fractures_in
 from .layouts import Layout
-from .table import Row, read_table
+from .table import Row, Table, header_run, read_table
+from .values import date
 from .words import Line
 
+_SIDE_WORD = regex.compile(r"(?<![a-z])(left|right|l|r|lt|rt)(?![a-z])", regex.IGNORECASE)
 
-def read_scanner(lines: list[Line], layout: Layout, draft: Draft) -> None:
+
+@dataclass
+class _Title:
     scan: Scan | None = None
     side: Side | None = None
+
+
+def read_scanner(lines: list[Line], layout: Layout, draft: Draft) -> int:
+    """Read every results table and header field of `lines` into `draft`; the number of tables read."""
+    title = _Title()
+    tables = 0
+    page = None
     i = 0
     while i < len(lines):
-        text = lines[i].text
-        _fields(text, layout, draft)
-        if (printed := layout.lines.value("scan", text)) is not None:
-            scan, side = _scan(printed, layout, draft)
-        anchor = next((m for p in layout.anchors if (m := p.search(text))), None)
-        if anchor is not None:
-            if reference := anchor.groupdict().get("reference"):
-                first(draft.exam, "reference", reference.strip())
-            context = _Context(layout, scan, side)
-            table = read_table(lines, i + 1, layout.table, context.is_group)
-            for row in table.rows:
-                if (m := context.measurement(row, draft)) is not None:
-                    draft.measure(m)
+        line = lines[i]
+        if line.page != page:
+            page, title = line.page, _Title()
+        _fields(line.text, layout, draft)
+        title = _titles(line, layout, draft) or title
+        table = read_table(lines, i, layout.columns) if header_run(line, layout.columns) else None
+        if table is not None and table.rows:
+            tables += 1
+            _table(table, layout, title, draft)
             i = max(table.end, i + 1)
             continue
-        if scan is Scan.VFA:
-            draft.add_fractures(fractures_in(text, layout.fractures))
-        draft.line_values(text, layout.lines)
+        if title.scan is Scan.VFA:
+            draft.add_fractures(fractures_in(line.text, layout.fractures))
+        if not layout.columns.is_boilerplate(line.text):
+            draft.line_values(line.text, layout.lines)
         i += 1
+    return tables
 
 
 def _fields(text: str, layout: Layout, draft: Draft) -> None:
     for what, value in layout.fields.read(text):
         for pattern in layout.clean.get(what, ()):
             value = pattern.sub("", value).strip()
-        draft.fill(what, value, layout.date_formats)
+        draft.fill(what, value)
 
 
-def _scan(printed: str, layout: Layout, draft: Draft) -> tuple[Scan | None, Side | None]:
-    scan = layout.scan(printed)
-    if scan is None:
-        draft.unknown(f"scan type {printed!r}")
-        return None, None
-    draft.add_scan(scan)
-    # a scan type names its side by a whole word; one-letter words are APEX scan-mode codes ("a Left Hip")
-    sides = {side_named(layout.vendor, w) for w in normalize_label(printed).split() if len(w) > 1}
-    named = [s for s in sides if s in ("left", "right")]
-    return scan, (named[0] if len(named) == 1 else None)
+def _titles(line: Line, layout: Layout, draft: Draft) -> _Title | None:
+    """The scan and side the titles printed on this line name; None when it prints none. Two titles
+    of one scan with different sides side by side (a dual hip) name no side."""
+    found: list[_Title] = []
+    for block in line.text.split("\t"):
+        block = block.strip()
+        for pattern in layout.titles:
+            if not (m := pattern.search(block)):
+                continue
+            groups = m.groupdict()
+            printed = (groups.get("v") or groups.get("scan") or "").strip()
+            scan = layout.scan(printed) if printed else None
+            if scan is None:
+                if groups.get("scan"):
+                    draft.unknown(f"scan type {printed!r}")
+                continue
+            if groups.get("date"):
+                draft.fill("scan_date", groups["date"])
+            draft.add_scan(scan)
+            sides = {side_named(layout.vendor, w) for w in _SIDE_WORD.findall(printed.replace(".", " "))}
+            sides = {s for s in sides if s in ("left", "right")}
+            found.append(_Title(scan, sides.pop() if len(sides) == 1 else None))
+            break
+    if not found:
+        return None
+    scans = {t.scan for t in found}
+    sides = {t.side for t in found}
+    return _Title(found[0].scan if len(scans) == 1 else None, sides.pop() if len(sides) == 1 else None)
 
 
-class _Context:
+def _table(table: Table, layout: Layout, title: _Title, draft: Draft) -> None:
+    reader = _Rows(layout, table, title)
+    for row in table.rows:
+        if "age" in row.values:
+            _trend_row(row, draft)
+            continue
+        if (m := reader.measurement(row, draft)) is not None:
+            draft.measure(m)
+    if tbs := [r.values["tbs"] for r in table.rows if r.values.get("tbs") is not None]:
+        draft.tbs = draft.tbs if draft.tbs is not None else tbs[-1]
+
+
+def _trend_row(row: Row, draft: Draft) -> None:
+    """A row of a trend table (a date, the age then, a BMD): no result of this exam; the age at the
+    latest measurement is the patient's age when no age is printed."""
+    if (on := date(row.label, draft.date_order)) is not None and row.values.get("age") is not None:
+        draft.trend_ages.append((on, row.values["age"]))
+
+
+class _Rows:
     """How one table's row labels become sites: the scan it was printed under, and its groups."""
 
-    def __init__(self, layout: Layout, scan: Scan | None, side: Side | None):
-        self.layout, self.scan, self.side = layout, scan, side
+    def __init__(self, layout: Layout, table: Table, title: _Title):
+        self.layout, self.table, self.side = layout, table, title.side
+        self.scan = title.scan or self._scan_of_rows()
 
-    def is_group(self, label: str) -> bool:
-        return (normalize_label(label) in self.layout.skip_rows or self._side(label) is not None
-                or resolve_label(self.layout.vendor, label, self.scan) is not None)
+    def _scan_of_rows(self) -> Scan | None:
+        """The one scan the rows' labels name without context ("Neck": a hip table), if any."""
+        scans = set()
+        for row in self.table.rows:
+            for label in self._candidates(row):
+                match = resolve_label(self.layout.vendor, label, None)
+                if match is not None and (scan := SCAN_OF_SITE.get(match.site)):
+                    scans.add(scan)
+                    break
+        return scans.pop() if len(scans) == 1 else None
+
+    def _candidates(self, row: Row) -> list[str]:
+        """Label texts to try, most specific first: the column header and the group above, joined to
+        the row's own label ("Radius + Ulna" "1/3"; "Neck" "Left"; "Fem" "Neck"), then the label alone."""
+        label = self._unmarked(row.label)[1]
+        out = [f"{row.group} {label}"] if row.group else []
+        out.append(label)
+        if self.table.head:
+            out = [f"{self.table.head} {c}" for c in out] + out
+        return out
+
+    def _unmarked(self, label: str) -> tuple[bool, str]:
+        clean = label
+        for mark in self.layout.excluded_marks:
+            clean = regex.sub(regex.escape(mark), " ", clean, flags=regex.IGNORECASE)
+        return clean != label, " ".join(clean.split())
 
     def measurement(self, row: Row, draft: Draft) -> Measurement | None:
-        label = row.label
-        for mark in self.layout.excluded_marks:
-            label = regex.sub(regex.escape(mark), " ", label, flags=regex.IGNORECASE)
-        excluded, label = label != row.label, " ".join(label.split())
-        group = row.group or ""
-        if {normalize_label(label), normalize_label(group)} & self.layout.skip_rows:
+        excluded, _ = self._unmarked(row.label)
+        candidates = self._candidates(row)
+        if self.layout.columns.is_difference(row):
             return None
-        side = self._side(group) or self.side
-        if group and self._side(group) is None and self._side(label) is not None:
-            label = f"{group} {label}"       # "Neck" above "Left": the left femoral neck
-        match = resolve_label(self.layout.vendor, label, self.scan, side)
-        if match is None:
-            draft.unknown(f"region {label!r}")
-            return Measurement(site=Site.OTHER, side=side, label=label, excluded=excluded, **row.values)
-        return Measurement(site=match.site, side=match.side, label=label, vertebrae=list(match.vertebrae),
-                           excluded=excluded, **row.values)
+        values = {k: v for k, v in row.values.items() if k in _VALUES}
+        doubt = self._doubt(row)
+        for label in candidates:
+            if not_a_result(self.layout.vendor, label, self.scan):
+                return None
+            match = resolve_label(self.layout.vendor, label, self.scan, self.side)
+            if match is not None:
+                if row.group and label.startswith(row.group) and side_named(self.layout.vendor, row.group):
+                    label = label[len(row.group):].strip()     # "Left" over "Neck": the label is "Neck"
+                return Measurement(site=match.site, side=match.side, label=label,
+                                   vertebrae=list(match.vertebrae), excluded=excluded, doubt=doubt, **values)
+        label = candidates[-1]
+        if row.group and side_named(self.layout.vendor, label):
+            label = f"{row.group} {label}"       # "Left" under a region not known: say which region
+        draft.unknown(f"region {label!r}")
+        return Measurement(site=Site.OTHER, side=self.side, label=label, excluded=excluded, doubt=doubt,
+                           **values)
 
-    def _side(self, label: str) -> Side | None:
-        return side_named(self.layout.vendor, label) if label else None
+    def _doubt(self, row: Row) -> str | None:
+        notes = [f"unreadable {u.column.replace('_', ' ')} {u.word.text!r}" for u in row.unreadable]
+        notes += self.table.problems
+        return "; ".join(notes) or None
+
+
+_VALUES = ("bmd", "bmc", "area", "t_score", "z_score", "young_adult_percent", "age_matched_percent")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import regex
-
 from ...errors import InputError
 from ...models import Findings, Source, SourceKind
 from ..files import sha256_file
@@ -18,11 +16,6 @@ from .tokens import mend, mend_units, unsure_text
 from .verify import verify
 
 HINT = "install tesseract-ocr and tesserocr to read it by OCR (see docs/ocr.md)"
-_UNREADABLE_CELL = regex.compile(r"unreadable value '(?P<text>.*)' in results row '(?P<row>.*)'")
-_GARBLED_ROW = regex.compile(r"results row '(?P<row>.*)': two values under")
-_RETRIES = 20
-UNREADABLE = "--"
-"""What an unreadable cell becomes: blank to the readers, with a note that it was not blank."""
 
 
 def ocr_pdf(path: Path, password: str | None, text_words: list[Word], ocr: bool, reason: str) -> Findings:
@@ -75,39 +68,8 @@ def has_image_pages(path: Path, password: str | None, blank: set[int]) -> bool:
 
 def _read(path: Path, words: list[Word], notes: dict[Word, str], ocr_pages: set[int],
           all_ocr: bool = False, kind: SourceKind = "pdf") -> Findings:
-    """The report, blanking (and doubting) each OCR cell the table reader finds unreadable."""
-    lost: list[str] = []
-    sha256 = sha256_file(path)
-    for _ in range(_RETRIES):
-        lines = group_lines(dedupe(words))
-        source = Source(path=str(path), kind=kind, vendor=vendor_of(lines), sha256=sha256)
-        try:
-            findings = read_report(lines, source)
-        except InputError as err:
-            if cell := _unreadable_ocr_cell(err, lines, ocr_pages):
-                blank = Word(UNREADABLE, cell.x0, cell.x1, cell.top, cell.bottom, cell.page)
-                words[words.index(cell)] = blank
-                notes[blank] = f"unreadable: {cell.text!r}"
-            elif row := _garbled_ocr_row(err, lines, ocr_pages):
-                # a footnote misread past the table's end, or a row whose cells ran together: it is
-                # left out, and every value of the page doubted, since it may have been a result
-                lost.append(f"page {row.page + 1}: a printed row could not be read ({row.text[:40]!r})")
-                words = [w for w in words if w not in row.words]
-            else:
-                raise
-            continue
-        return verify(findings, lines, notes, ocr_pages, all_ocr, lost) if ocr_pages else findings
-    raise InputError(path, "OCR: too many unreadable values")
-
-
-def _unreadable_ocr_cell(err: InputError, lines, ocr_pages: set[int]) -> Word | None:
-    if not (m := _UNREADABLE_CELL.search(err.reason)):
-        return None
-    return next((w for line in lines if line.page in ocr_pages and line.text.startswith(m["row"])
-                 for w in line.words if w.text == m["text"]), None)
-
-
-def _garbled_ocr_row(err: InputError, lines, ocr_pages: set[int]):
-    if not (m := _GARBLED_ROW.search(err.reason)):
-        return None
-    return next((line for line in lines if line.page in ocr_pages and line.text.startswith(m["row"])), None)
+    """The report, every value read by OCR verified (the table reader doubts unreadable cells itself)."""
+    lines = group_lines(dedupe(words))
+    source = Source(path=str(path), kind=kind, vendor=vendor_of(lines), sha256=sha256_file(path))
+    findings = read_report(lines, source)
+    return verify(findings, lines, notes, ocr_pages, all_ocr) if ocr_pages else findings

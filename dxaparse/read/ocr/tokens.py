@@ -74,7 +74,7 @@ def mend_units(words: list[Word]) -> list[Word]:
 
 @functools.cache
 def _column_names() -> frozenset[str]:
-    return frozenset(name for layout in scanner_layouts() for name in layout.table.columns)
+    return frozenset(name for layout in scanner_layouts() for name in layout.columns.names)
 
 
 def unsure_text(ocr: OcrWord) -> str | None:
@@ -135,7 +135,7 @@ def _known_word(text: str) -> str:
 def _vocabulary() -> frozenset[str]:
     words = set()
     for layout in scanner_layouts():
-        words |= layout.table.vocabulary | {w for label in layout.fields.fills for w in label.split()}
+        words |= layout.columns.words | {w for label in layout.fields.fills for w in label.split()}
     return frozenset(w for w in words if len(w) >= 3)
 
 

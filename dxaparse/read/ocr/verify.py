@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from ...models import Findings, Measurement, Site
-from ..layout.layouts import select
+from ..layout.layouts import layout_for
 from ..layout.words import Line, Word
 from .tokens import LOST_MINUS, UNSURE_TEXT, value
 
@@ -33,9 +33,8 @@ _SLACK_BMD, _SLACK_SCORE = 0.011, 0.25
 
 
 def verify(findings: Findings, lines: list[Line], notes: dict[Word, str], ocr_pages: set[int],
-           all_ocr: bool, lost: list[str]) -> Findings:
-    """Mark the measurements read by OCR (`ocr=True`) and set the `doubt` of each doubtful one;
-    `lost` are rows that could not be read at all, which put every value read by OCR in doubt."""
+           all_ocr: bool) -> Findings:
+    """Mark the measurements read by OCR (`ocr=True`) and set the `doubt` of each doubtful one."""
     ocr_lines = [line for line in lines if line.page in ocr_pages]
     rows = _locate(findings.measurements, ocr_lines)
     read = [m for m in findings.measurements if all_ocr or rows.get(id(m))]
@@ -47,8 +46,6 @@ def verify(findings: Findings, lines: list[Line], notes: dict[Word, str], ocr_pa
                         and not (notes[w].startswith(LOST_MINUS) and _sign_confirmed(m, value(w.text))):
                     _doubt(m, f"{_field_of(m, w)} {notes[w]}")
         _row_checks(m)
-        for note in lost:
-            _doubt(m, note)
     _blank_cells(read)
     _spine_ranges([m for m in read if m.site is Site.LUMBAR_SPINE])
     _hip_means([m for m in read if m.side == "mean"], read)
@@ -61,9 +58,7 @@ def _header(findings: Findings, lines: list[Line], notes: dict[Word, str]) -> No
     """Header values a claim carries (patient ID, dates, age) read from words OCR is unsure of: doubted
     on the exam, since a wrong date of service or patient ID is as costly as a wrong score. (An age
     has no sign, so a minus seen in its second reading is no doubt.)"""
-    layout = select(lines, findings.source.vendor)
-    if layout is None:
-        return
+    layout = layout_for(findings.source.vendor)
     doubts = findings.exam.doubts
     for line in lines:
         for fill, text in layout.fields.read(line.text):
