@@ -16,6 +16,11 @@ the scan images): the page of a text sample rendered at 150 dpi, 4 grey levels, 
 Lossless, no pixel spacing (its resolution follows from the Letter-width rule), series "Report". Its
 expected JSON is the text sample's with the source, `ocr` marks and the header's study UID and
 accession (what the page does not print) changed.
+
+`SLIDE` is a report screenshotted into a presentation: a 16:9 slide whose text layer holds only its
+title and slide number, with the printout of a text sample pasted below the title as an image rendered
+at 150 dpi (4 grey levels). Its expected JSON is the text sample's with the source and `ocr` marks
+changed: the title and number are no report, so the image is read by OCR, exactly.
 """
 
 from __future__ import annotations
@@ -129,6 +134,35 @@ def report_page_expected(name: str, path: str, sha256: str, ds: Dataset) -> dict
     return want
 
 
+SLIDE = ("ge-encore-v12", "ge-encore-v12-slide-150dpi")
+"""(text sample, OCR sample name) of the report screenshot on a slide."""
+SLIDE_DPI = 150
+SLIDE_SIZE = (960.0, 540.0)     # 13.33 x 7.5 in, a presentation's 16:9 page
+SLIDE_TITLE = "Case 3 \u2013 DXA results"
+
+
+def slide_pdf(text_pdf: Path, out: Path) -> None:
+    """A slide: a text title and slide number, the first page of `text_pdf` as an image below them."""
+    src = pdfium.PdfDocument(str(text_pdf))
+    try:
+        page = src[0]
+        pw, ph = page.get_size()
+        image = page.render(scale=SLIDE_DPI / 72, grayscale=True).to_pil().convert("L").quantize(4)
+    finally:
+        src.close()
+    width, height = SLIDE_SIZE
+    c = Canvas(str(out), pagesize=SLIDE_SIZE, invariant=1)
+    c.setFont("Helvetica-Bold", 28)
+    c.drawString(48, height - 56, SLIDE_TITLE)
+    shown_h = height - 90
+    shown_w = shown_h * pw / ph
+    c.drawImage(ImageReader(image.convert("L")), (width - shown_w) / 2, 16, shown_w, shown_h)
+    c.setFont("Helvetica", 12)
+    c.drawRightString(width - 24, 18, "3")
+    c.showPage()
+    c.save()
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else Path("samples/ocr")
     out.mkdir(parents=True, exist_ok=True)
@@ -148,6 +182,13 @@ def main(argv: list[str]) -> int:
     (out / f"{name}.expected.json").write_text(json.dumps(want, indent=2, ensure_ascii=False) + "\n",
                                                encoding="utf-8")
     print(dcm)
+    text_name, name = SLIDE
+    pdf = out / f"{name}.pdf"
+    slide_pdf(SOURCE / f"{text_name}.pdf", pdf)
+    want = expected(text_name, f"samples/ocr/{pdf.name}", hashlib.sha256(pdf.read_bytes()).hexdigest())
+    (out / f"{name}.expected.json").write_text(json.dumps(want, indent=2, ensure_ascii=False) + "\n",
+                                               encoding="utf-8")
+    print(pdf)
     return 0
 
 

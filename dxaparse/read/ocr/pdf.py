@@ -1,4 +1,5 @@
-"""PDF pages without a text layer, read by OCR and then by the very layout readers text PDFs use."""
+"""PDF pages without a text layer, and report screenshots on pages whose text is no report, read by OCR
+and then by the very layout readers text PDFs use."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ..files import sha256_file
 from ..layout.report import read_report, vendor_of
 from ..layout.words import Word, dedupe, group_lines
 from .engine import available, read_words
-from .pages import PageImage, image_pages, page_count, page_images
+from .pages import PageImage, image_pages, page_count, page_images, screenshot_images
 from .prepare import prepare
 from .tokens import mend, mend_units, unsure_text
 from .verify import verify
@@ -18,23 +19,30 @@ from .verify import verify
 HINT = "install tesseract-ocr and tesserocr to read it by OCR (see docs/ocr.md)"
 
 
-def ocr_pdf(path: Path, password: str | None, text_words: list[Word], ocr: bool, reason: str) -> Findings:
-    """Read a PDF whose pages lack text (all, or some besides `text_words`) with OCR of those pages.
+def ocr_pdf(path: Path, password: str | None, text_words: list[Word], ocr: bool, reason: str,
+            shots: list[int] | None = None) -> Findings:
+    """Read a PDF whose pages lack text (all, or some besides `text_words`) with OCR of those pages,
+    and of the screenshots on `shots`, pages whose text is no report: their large images are read
+    alone and their words join the page's text words.
 
     `reason` is why the text layer alone cannot be read; it is the error when OCR is off or finds nothing.
     """
     text_pages = {w.page for w in text_words}
     blank = set(range(page_count(path, password))) - text_pages
-    pages = image_pages(path, password, blank) if ocr and available() else []
-    if not pages:
+    usable = ocr and available()
+    pages = image_pages(path, password, blank) if usable else []
+    shots = shots if usable and shots else []
+    if not pages and not shots:
         if text_words:
             return _read(path, text_words, {}, set())
         raise InputError(path, reason if not ocr or available() else f"{reason} ({HINT})")
-    words, notes = _ocr_words(page_images(path, password, pages))
-    words = [*text_words, *words]
-    if len(words) == len(text_words):
+    images = [*page_images(path, password, pages), *screenshot_images(path, password, shots)]
+    words, notes = _ocr_words(images)
+    if not words:
+        if text_words:   # OCR adds nothing: the text layer as it is
+            return _read(path, text_words, {}, set())
         raise InputError(path, f"{reason}, and OCR found no text")
-    return _read(path, words, notes, set(pages), all_ocr=not text_words)
+    return _read(path, [*text_words, *words], notes, {*pages, *shots}, all_ocr=not text_words)
 
 
 def ocr_page_images(path: Path, images: list[PageImage], kind: SourceKind, reason: str) -> Findings:

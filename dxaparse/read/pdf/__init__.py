@@ -3,6 +3,11 @@
 The text layer is read once into positioned words (`document`), grouped into lines (`words`), and
 read by layout data (`layouts`, `table`, `scanner`) or as free text (`narrative`). The readers take
 words, never a PDF object, so OCR words can be fed to them as they are.
+
+OCR (read/ocr) reads what the text layer lacks: pages without text that hold an image, and report
+screenshots — a page whose text alone holds no report (a slide's title and number, a caption) but which
+carries a large image (`SCREENSHOT_SHARE`): that image is read and its words join the page's text words.
+A page whose text is a report on its own is never read by OCR.
 """
 
 from __future__ import annotations
@@ -13,12 +18,15 @@ from ...errors import InputError
 from ...models import Findings, Source
 from ..files import sha256_file
 from ..layout.report import read_report, vendor_of
-from ..layout.words import dedupe, group_lines
-from .document import read_text_layer
+from ..layout.words import Line, dedupe, group_lines
+from .document import TextLayer, read_text_layer
+
+NOT_A_REPORT = "not a DXA report"
 
 
 def read_pdf(path: Path, password: str | None = None, ocr: bool = True) -> Findings:
-    """Read one PDF report; pages without a text layer are read by OCR when `ocr` (see read/ocr)."""
+    """Read one PDF report; pages without a text layer and report screenshots on pages whose text is
+    no report are read by OCR when `ocr` (see read/ocr)."""
     try:
         layer = read_text_layer(path, password)
     except InputError as err:
@@ -26,10 +34,50 @@ def read_pdf(path: Path, password: str | None = None, ocr: bool = True) -> Findi
             raise
         from ..ocr.pdf import ocr_pdf
         return ocr_pdf(path, password, [], ocr, err.reason)
-    if ocr and layer.blank_pages:
-        from ..ocr.pdf import has_image_pages, ocr_pdf
-        if has_image_pages(path, password, layer.blank_pages):
-            return ocr_pdf(path, password, layer.words, ocr, "page without a text layer")
     lines = group_lines(dedupe(layer.words))
     source = Source(path=str(path), kind="pdf", vendor=vendor_of(lines), sha256=sha256_file(path))
-    return read_report(lines, source)
+    shots = _screenshots(layer, lines, source)
+    if ocr and (layer.blank_pages or shots):
+        from ..ocr.pdf import available, has_image_pages, ocr_pdf
+        if (shots and available()) or has_image_pages(path, password, layer.blank_pages):
+            return ocr_pdf(path, password, layer.words, ocr, "page without a text layer", shots)
+    if not shots:
+        return read_report(lines, source)
+    # OCR is off or not installed: the text alone, or an error that names the image OCR could read
+    try:
+        findings = read_report(lines, source)
+    except InputError as err:
+        if not err.reason.startswith(NOT_A_REPORT):
+            raise
+        raise InputError(path, f"{err.reason}; {_unread(shots, ocr)}") from None
+    if _empty(findings):
+        raise InputError(path, f"{NOT_A_REPORT}: its text holds no results; {_unread(shots, ocr)}")
+    return findings
+
+
+def _screenshots(layer: TextLayer, lines: list[Line], source: Source) -> list[int]:
+    """Pages whose text alone holds no report but which carry an image large enough to be one."""
+    out = []
+    for page in layer.screenshot_pages:
+        try:
+            own = read_report([line for line in lines if line.page == page], source)
+        except InputError as err:
+            if err.reason.startswith(NOT_A_REPORT):
+                out.append(page)
+            continue   # a results table it could not read: a report page all the same
+        if _empty(own):
+            out.append(page)
+    return out
+
+
+def _empty(findings: Findings) -> bool:
+    """No result of any kind: a title that names DXA, a caption, a slide number."""
+    return not (findings.measurements or findings.exam.scans or findings.vfa.performed or findings.tbs
+                or findings.frax or findings.impression)
+
+
+def _unread(pages: list[int], ocr: bool) -> str:
+    from ..ocr.pdf import HINT
+    where = f"page {pages[0] + 1}" if len(pages) == 1 else f"pages {', '.join(str(p + 1) for p in pages)}"
+    return f"{where} {'holds an image' if len(pages) == 1 else 'hold images'} that OCR could read " \
+           f"({'OCR is off' if not ocr else HINT})"

@@ -7,8 +7,10 @@ report draws twice in a row. PDFium is not thread-safe, hence the lock.
 
 from __future__ import annotations
 
+import ctypes
 import threading
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -20,6 +22,11 @@ from ..layout.words import Word
 _LOCK = threading.Lock()
 _GAP = 0.5
 """A gap wider than this many character heights ends a word even where PDFium put no space."""
+SCREENSHOT_SHARE = 0.2
+"""An image covering at least this share of its page may be a report screenshot: a printout pasted
+under a slide's title fills 25–45% of a 16:9 slide, a screenshot in a letter a third to a half of the
+page, while logos, signatures and letterheads stay well below 10%. A page whose text holds no report
+is read by OCR only where it carries such an image (read/pdf/__init__.py)."""
 _UNKNOWN = "\ufffd"
 """A drawn glyph with no known character: kept, so that a value holding one is refused, not misread
 (a minus sign lost this way would turn −2.5 into 2.5)."""
@@ -29,10 +36,18 @@ _UNKNOWN = "\ufffd"
 class TextLayer:
     words: list[Word]
     pages: int       # the page count, so that pages without text are known without opening it again
+    images: dict[int, float] = field(default_factory=dict)
+    """Page → the share of its area its largest image covers, for pages that carry any image."""
 
     @property
     def blank_pages(self) -> set[int]:
         return set(range(self.pages)) - {w.page for w in self.words}
+
+    @property
+    def screenshot_pages(self) -> list[int]:
+        """Pages with text that carry an image large enough to be a report screenshot."""
+        texts = {w.page for w in self.words}
+        return sorted(p for p, share in self.images.items() if p in texts and share >= SCREENSHOT_SHARE)
 
 
 def read_text_layer(path: Path, password: str | None = None) -> TextLayer:
@@ -45,27 +60,56 @@ def read_text_layer(path: Path, password: str | None = None) -> TextLayer:
         except OSError as err:
             raise InputError(path, f"cannot open: {err.strerror or err}") from None
         try:
-            words = []
+            words, images = [], {}
             for index in range(len(pdf)):
-                words.extend(_page_words(path, pdf, index))
+                page_words, share = _page_words(path, pdf, index)
+                words.extend(page_words)
+                if share:
+                    images[index] = share
             if not words:
                 raise InputError(path, _no_text(pdf))
-            return TextLayer(words, len(pdf))
+            return TextLayer(words, len(pdf), images)
         finally:
             pdf.close()
 
 
-def _page_words(path: Path, pdf: pdfium.PdfDocument, index: int) -> list[Word]:
+def _page_words(path: Path, pdf: pdfium.PdfDocument, index: int) -> tuple[list[Word], float]:
+    """The page's words, and the share of the page its largest image covers (0 without images)."""
     try:
         page = pdf[index]
         textpage = page.get_textpage()
     except pdfium.PdfiumError:
         raise InputError(path, f"corrupt PDF: page {index + 1} cannot be read") from None
     try:
-        return _words(textpage.raw, index, page.get_height())
+        words = _words(textpage.raw, index, page.get_height())
+        return words, (image_share(page) if words else 0.0)
     finally:
         textpage.close()
         page.close()
+
+
+def image_share(page: pdfium.PdfPage, obj: pdfium.PdfImage | None = None) -> float:
+    """The share of the page's area that `obj` (else its largest image) covers, clipped to the page."""
+    x0, y0, x1, y1 = page.get_cropbox()
+    width, height = x1 - x0, y1 - y0
+    best = 0.0
+    for left, bottom, right, top in [obj.get_bounds()] if obj is not None else _image_bounds(page):
+        w, h = min(right, x1) - max(left, x0), min(top, y1) - max(bottom, y0)
+        if w > 0 and h > 0:
+            best = max(best, w * h / (width * height))
+    return best
+
+
+def _image_bounds(page: pdfium.PdfPage) -> Iterator[tuple[float, float, float, float]]:
+    """The bounds of the page's own images (not those inside forms), by PDFium's C calls: a text
+    report draws a hundred paths, and wrapping each in a Python object would cost a tenth of reading it."""
+    bounds = [ctypes.c_float() for _ in range(4)]
+    for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, i)
+        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_IMAGE and \
+                pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(b) for b in bounds)):
+            left, bottom, right, top = (b.value for b in bounds)
+            yield left, bottom, right, top
 
 
 def _words(textpage, index: int, height: float) -> list[Word]:
