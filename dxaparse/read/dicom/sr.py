@@ -174,12 +174,12 @@ class _Reader:
             return None, None
         if (term := self.terms.term_of_name(c.meaning)) is not None:
             return term, None
-        splits = []
-        for words in dict.fromkeys((tuple(c.meaning.split()), tuple(c.meaning.translate(_BRACKETS).split()))):
-            splits += [(words[n:], words[:n]) for n in range(len(words) - 1, 0, -1)]
-            splits += [(words[:n], words[n:]) for n in range(1, len(words))]
+        words = c.meaning.split()
+        splits = [(words[n:], words[:n]) for n in range(len(words) - 1, 0, -1)]
+        splits += [(words[:n], words[n:]) for n in range(1, len(words))]
         for term_words, label_words in splits:
-            term, label = self.terms.term_of_name(" ".join(term_words)), " ".join(label_words)
+            term = self.terms.term_of_name(" ".join(term_words))
+            label = " ".join(" ".join(label_words).translate(_BRACKETS).split())
             if term in QUANTITIES and vendors.resolve_label(self.vendor, label, scan) is not None:
                 return term, label
         return None, None
@@ -362,7 +362,9 @@ class _Reader:
         else:
             self.out.doubts.append(f"SR value without a site: {what}")
             return
-        key = (site, side, vendors.normalize_label(label), tuple(vertebrae))
+        # one row per site, side and vertebrae however each value names it (`L1-L4`, `L1 - L4`, codes);
+        # rows of unknown regions are told apart by their label
+        key = (site, side, tuple(vertebrae), vendors.normalize_label(label) if site is Site.OTHER else "")
         row = self._rows.get(key)
         if row is None:
             row = self._rows[key] = Measurement(site=site, side=side, label=label, vertebrae=vertebrae)
