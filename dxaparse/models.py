@@ -93,9 +93,12 @@ class Exam(Model):
         default="complete", description="reduced → CPT modifier 52, discontinued → 53")
     reference: str | None = Field(default=None, description="reference database printed with the scores")
     unrecognized: list[str] = Field(
-        default_factory=list, description="scan types or site labels the reader could not map")
+        default_factory=list,
+        description="scan types, site labels, units or values the reader read but could not map")
     doubts: list[str] = Field(
-        default_factory=list, description="header values (patient ID, dates, age) the reader is unsure of")
+        default_factory=list, description="what the reader is unsure of or refused, with the reason: header "
+                                          "values (patient ID, dates, age), report values not used, objects "
+                                          "of the study not read")
 
 
 class Measurement(Model):
@@ -123,7 +126,8 @@ class Measurement(Model):
 
 
 class Fracture(Model):
-    vertebra: str
+    vertebra: str | None = Field(default=None, description="null when the report grades a fracture without "
+                                                           "naming its vertebra")
     grade: int | None = Field(default=None, ge=0, le=3)
     acute: bool | None = None
 

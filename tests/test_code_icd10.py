@@ -118,6 +118,13 @@ def test_non_acute_vfa_fracture_adds_z87_310_and_flags(vfa):
     assert flags(coding) == ["vfa_fracture_not_acute"]
 
 
+def test_a_fracture_whose_vertebra_is_not_named_is_coded_and_said_so():
+    vfa = {"performed": True, "fractures": [{"vertebra": None, "grade": 2, "acute": True}]}
+    coding = coded(OSTEO, vfa=vfa)
+    assert codes(coding) == ["M80.08XA"]
+    assert "vertebra not named grade 2" in coding.icd10[0].reason
+
+
 def test_acute_and_old_fracture_together():
     vfa = {"performed": True, "fractures": [*VFA_ACUTE["fractures"], *VFA_OLD["fractures"]]}
     coding = coded(OSTEO, vfa=vfa)

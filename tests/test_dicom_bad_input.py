@@ -56,11 +56,18 @@ def test_sr_value_without_units(tmp_path):
 
 
 def test_sr_value_not_a_number_in_a_file(tmp_path):
+    """The bad value is refused with its reason, the rest of the report is read; alone, it is an error."""
     path = good_sr(tmp_path / "sr.dcm")
     data = path.read_bytes()
     assert data.count(b"-2.1") == 1
     path.write_bytes(data.replace(b"-2.1", b"-2,1"))  # same length: still a well-formed file
-    assert only_error(path) == 'SR value is not a number: "T-score" in "L1-L4"'
+    [findings] = list(read_path(path))
+    assert [(m.bmd, m.t_score) for m in findings.measurements] == [(0.812, None)]
+    assert findings.exam.doubts == ['SR value is not a number: "T-score" in "L1-L4"']
+    alone = sr_file(tmp_path / "alone.dcm", [spine_container(gen.num(gen.local("T-score"), -2.1,
+                                                                      gen.ucum("{T-score}")))])
+    alone.write_bytes(alone.read_bytes().replace(b"-2.1", b"-2,1"))
+    assert only_error(alone) == 'SR value is not a number: "T-score" in "L1-L4"'
 
 
 def test_dicomdir(tmp_path):
@@ -137,10 +144,12 @@ def test_cli_exit_2_and_one_stderr_line_per_bad_input(tmp_path, cli):
     assert run.code == 2
     assert run.err.splitlines() == [
         f"dxaparse: {tmp_path / 'bad.dcm'}: truncated DICOM: a value runs past the end of the file",
-        f'dxaparse: {tmp_path / "comma.dcm"}: SR value is not a number: "T-score" in "L1-L4"',
         f"dxaparse: {tmp_path / 'ct.dcm'}: not a DXA object: CT Image Storage"]
-    [result] = json.loads(run.out)
+    result, comma = json.loads(run.out)
     assert result["source"]["path"] == str(good) and result["measurements"][0]["t_score"] == -2.1
+    # the SR with one unreadable value is coded from the rest, and flagged
+    assert comma["measurements"][0]["t_score"] is None and comma["coding"]["needs_review"]
+    assert "value_doubt" in [f["code"] for f in comma["coding"]["flags"]]
 
 
 @pytest.mark.parametrize("name", ["ct.dcm", "hip.dcm"])

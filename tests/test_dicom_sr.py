@@ -10,7 +10,7 @@ from pydicom.dataelem import DataElement
 from dxaparse import vendors
 from dxaparse.models import Scan, Site
 from dxaparse.read.dicom.scan_names import scan_of_name
-from dxaparse.read.dicom.sr import SrProblem, read_sr
+from dxaparse.read.dicom.sr import read_sr
 from dxaparse.read.dicom.sr_terms import sr_terms
 
 from ._dicom import bmd, gen, spine_container, sr_dataset, t_score
@@ -168,19 +168,56 @@ def bad_number(text: str):
     ([spine_container(t_score(unit="g/cm2"))], 'SR units do not fit the value: "T-score" in "L1-L4"'),
     ([spine_container(bad_number("-2,1"))], 'SR value is not a number: "T-score" in "L1-L4"'),
     ([spine_container(bad_number("NaN"))], 'SR value is not a number: "T-score" in "L1-L4"'),
+    ([spine_container(bmd(25.0))], 'SR value out of the plausible range 0.1 to 3: "BMD" in "L1-L4" is 25'),
+    ([spine_container(t_score(-25.0))], 'SR value out of the plausible range -8 to 8: "T-score" in "L1-L4"'),
     ([bmd()], 'SR value without a site: "BMD"'),
     ([num(code("38267-1", "LN", "BMD"), 0.8, ucum("g/cm2"))], 'SR concept code and name disagree: "BMD"'),
     ([container(local("VFA"), [container(local("T12"), [num(local("Genant grade"), 5, ucum("1"))])])],
      'SR value is not a Genant grade (0-3): "Genant grade" in "T12"'),
     ([container(local("VFA"), [container(local("T12"), [coded(local("Genant grade"), local("Crushed"))])])],
      'SR value is not a Genant grade (0-3): "Genant grade"'),
-    ([container(local("VFA"), [num(local("Genant grade"), 2, ucum("1"))])],
-     'SR fracture grade without a vertebra: "Genant grade" in "VFA"'),
 ])
-def test_values_that_cannot_be_read_surely(content, reason):
-    with pytest.raises(SrProblem) as info:
-        read(content)
-    assert str(info.value).startswith(reason)
+def test_values_that_cannot_be_read_surely_are_refused_with_the_reason(content, reason):
+    """Each value is refused alone: never coded, its reason kept for the reviewer; the rest is read."""
+    good = container(local("Right Femur"), [container(local("Neck"), [bmd(0.7)])])
+    sr = read([*content, good])
+    [doubt] = sr.doubts
+    assert doubt.startswith(reason)
+    assert [(m.site, m.bmd, m.t_score) for m in sr.measurements] == [(Site.FEMORAL_NECK, 0.7, None)]
+
+
+def test_a_fracture_grade_without_a_vertebra_is_kept_with_a_doubt():
+    sr = read([container(local("Vertebral Deformity"), [num(local("Genant grade"), 2, ucum("1"))])])
+    assert sr.vfa.performed and sr.has_results
+    assert [(f.vertebra, f.grade) for f in sr.vfa.fractures] == [(None, 2)]
+    assert sr.doubts == ['SR fracture grade without a vertebra: "Genant grade" in "Vertebral Deformity"']
+
+
+@pytest.mark.parametrize("unit", ["{SD}", "1", "{T-score}", "{Z-score}", "{score}", "SD", "{s.d.}"])
+def test_every_way_of_writing_a_score_unit_is_read(unit):
+    sr = read([spine_container(t_score(-2.6, unit))])
+    assert sr.measurements[0].t_score == -2.6 and not sr.doubts and not sr.unrecognized
+
+
+def test_mg_per_cm2_is_converted_to_g_per_cm2():
+    [m] = read([spine_container(bmd(812.0, unit="mg/cm2"))]).measurements
+    assert m.bmd == 0.812
+
+
+def test_unknown_units_on_a_known_quantity_are_read_checked_and_noted():
+    sr = read([spine_container(bmd(0.812, unit="g/sq.cm"), t_score(-30.0, unit="{stdev}"))])
+    [m] = sr.measurements
+    assert (m.bmd, m.t_score) == (0.812, None)  # the T-score is out of range: refused
+    assert sr.unrecognized == ['units "g/sq.cm" of "BMD" in "L1-L4"']  # the refused value needs no note
+    assert len(sr.doubts) == 1 and "-30" in sr.doubts[0]
+
+
+def test_an_unknown_value_in_a_dxa_container_is_noted_not_dropped():
+    sr = read([spine_container(bmd(), num(local("Fractal Index"), 3.2, ucum("1")))])
+    assert sr.unrecognized == ['"Fractal Index" in "L1-L4" (not a known DXA value)']
+    dose = container(local("Dose"), [num(local("Fractal Index"), 3.2, ucum("1"))])
+    sr = read([dose, spine_container(bmd())])
+    assert sr.unrecognized == []  # outside DXA containers: not ours
 
 
 def test_missing_units_are_accepted_when_the_concept_code_says_what_it_is():
@@ -207,7 +244,8 @@ def names_of(vendor: str, kind: str) -> list[str]:
 
 
 def units_of(vendor: str, kind: str) -> list[str]:
-    units = sorted(u for u, kinds in sr_terms(vendor).units.items() if kind in kinds)
+    terms = sr_terms(vendor)
+    units = sorted(f for f, u in terms.unit_forms.items() if kind in terms.units[u.unit] and u.factor == 1)
     return [s for u in units for s in SPELLINGS.get(u, [u])]
 
 
@@ -222,7 +260,8 @@ def sr_variants(draw):
         name = draw(st.sampled_from(names_of(vendor, kind)))
         name = draw(st.sampled_from([name, name.upper(), name.title()]))
         unit = draw(st.sampled_from(units_of(vendor, kind)))
-        values[kind] = draw(st.floats(-5, 150, allow_nan=False).map(lambda v: round(v, 3)))
+        low, high = sr_terms(vendor).plausible[kind]
+        values[kind] = draw(st.floats(low, high, allow_nan=False).map(lambda v: round(v, 2)))
         label = f"{side.title()} {alone}" if side and style == "name prefix" else alone
         mods = [site_mod(alone), *([side_mod(side)] if side else [])] if style == "value modifiers" else []
         concept = local(f"{label} {name}" if style == "name prefix" else name)

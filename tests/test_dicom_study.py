@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from dxaparse.errors import InputError
 from dxaparse.models import Scan
 from dxaparse.read import read_path
 from dxaparse.read.dicom import read_dicom
@@ -93,3 +95,40 @@ def test_hashes_the_caller_already_has_are_used_not_recomputed():
     [computed] = read_dicom([path])
     assert given.source.sha256 == "f" * 64
     assert computed.source.sha256 == sha256_file(path) != "f" * 64
+
+
+# ---- a study survives one bad object ---------------------------------------------------------------
+def report_page_study(folder: Path) -> list[Path]:
+    return [write(gen.hologic_sc(PATIENT, "spine", "LSPINE", series="AP Lumbar Spine"), folder / "spine.dcm"),
+            write(gen.hologic_sc(PATIENT, "hip", "HIP", "L", series="Left Hip"), folder / "hip.dcm"),
+            write(gen.hologic_sc(PATIENT, "report", "", series="Report"), folder / "page.dcm")]
+
+
+def test_a_report_page_that_cannot_be_read_is_noted_and_the_study_coded_from_its_images(tmp_path):
+    [f] = list(read_dicom(report_page_study(tmp_path), root=tmp_path, ocr=False))
+    assert f.source.kind == "dicom-study" and f.exam.scans == [Scan.SPINE, Scan.HIP]
+    assert f.exam.doubts == ["Secondary Capture Image Storage object not read, the exam is coded without it: "
+                             "report page image: OCR is off"]
+
+
+def test_an_sr_with_nothing_usable_is_noted_and_its_study_coded_from_the_images(tmp_path):
+    files = [*report_page_study(tmp_path)[:2], sr_file(tmp_path / "sr.dcm", [spine_container(bmd(unit="%"))])]
+    [f] = list(read_dicom(files, root=tmp_path))
+    assert f.exam.scans == [Scan.SPINE, Scan.HIP] and f.measurements == []
+    assert f.exam.doubts == ["Enhanced SR Storage object not read, the exam is coded without it: "
+                             'SR units do not fit the value: "BMD" in "L1-L4" has units "%"']
+
+
+def test_a_study_of_unreadable_objects_only_is_refused_with_each_reason(tmp_path):
+    page = report_page_study(tmp_path)[2]
+    [err] = list(read_dicom([page], ocr=False))
+    assert isinstance(err, InputError) and err.reason == "report page image: OCR is off"
+
+
+def test_cli_codes_a_study_with_an_unreadable_page_exit_0_and_flagged(tmp_path, cli):
+    report_page_study(tmp_path / "exam")
+    run = cli("code", "--no-ocr", str(tmp_path / "exam"))
+    assert run.code == 0 and run.err == ""
+    result = json.loads(run.out)
+    assert [c["code"] for c in result["coding"]["cpt"]] == ["77080"]
+    assert "value_doubt" in [f["code"] for f in result["coding"]["flags"]]

@@ -98,7 +98,7 @@ def record_studies(monkeypatch) -> list[list[str]]:
     each call was given (grouping tests need no real DXA content)."""
     calls: list[list[str]] = []
 
-    def fake_process_study(paths, settings):
+    def fake_process_study(paths, settings, **options):  # options: ocr
         calls.append(sorted(p.name for p in paths))
         sha = sha256_of_hashes([sha256_file(p) for p in paths])
         result = exam(len(calls), source={"path": str(paths[0]), "kind": "dicom-study", "sha256": sha})

@@ -16,8 +16,8 @@ CHECKS: dict[str, str] = {
     # §6.2
     "no_billable_study": "check which study was done; a total-body scan alone is commonly billed with "
                          "an unlisted, payer-specific code",
-    "unknown_scan_or_site": "check what this scan or region is and whether it changes the CPT lines or "
-                            "the category",
+    "unknown_scan_or_site": "check what this scan, region, unit or value is and whether it changes the "
+                            "CPT lines or the category",
     # §6.3
     "vfa_fracture_not_acute": "check whether the fracture is old (prevalent: Z87.310, as coded) or "
                               "current (M80.08XA first)",

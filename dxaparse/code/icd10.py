@@ -91,7 +91,8 @@ def _finding(dx: Diagnosis, coded: Category, stated: Statement | None) -> tuple[
 
 
 def _vertebrae(fractures: list[Fracture]) -> str:
-    return ", ".join(f.vertebra + (f" grade {f.grade}" if f.grade else "") for f in fractures)
+    return ", ".join((f.vertebra or "vertebra not named") + (f" grade {f.grade}" if f.grade else "")
+                     for f in fractures)
 
 
 def _acute_words(fractures: list[Fracture]) -> str:

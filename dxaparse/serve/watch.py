@@ -258,7 +258,7 @@ class Watcher:
     def _read(self, files: list[Path], study: bool, number: int) -> list[ExamResult | InputError]:
         try:
             if study:
-                return list(process_study(files, self.settings))
+                return list(process_study(files, self.settings, ocr=self.opt.ocr))
             return list(process(files[0], self.settings, ocr=self.opt.ocr))
         except Exception as err:  # a bug in a reader or the coder must not stop the other reports
             log.error("internal error on #%d: %s", number, type(err).__name__)

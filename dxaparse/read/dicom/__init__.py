@@ -2,10 +2,15 @@
 
 A DXA exam arrives as several objects — an SR with the scores, images that show which scans were done,
 presentation states, the printed report as Encapsulated PDF or as a page image (Secondary Capture, read
-by OCR) — so objects are read one by one (a bad one becomes an `InputError`, the rest go on) and merged
-per study: the scores of the SRs (or, without an SR, of the report pages; never both, which would count
-every region twice) plus the scan types seen in the images. One study gives one exam, because two would
-post its charges twice.
+by OCR) — so objects are read one by one and merged per study: the scores of the SRs (or, without an SR,
+of the report pages; never both, which would count every region twice) plus the scan types seen in the
+images. One study gives one exam, because two would post its charges twice.
+
+A study survives one bad object: a report object of the study (SR, report page, Encapsulated PDF) that
+cannot be read — OCR off, a page OCR cannot read, an SR with nothing usable — is named in the exam's
+`doubts` with its reason (a review flag) and the study is coded from the rest; the images alone say
+which scans were done, which is what the CPT lines need. Only objects that are not DXA at all, or
+unreadable as DICOM, or a study with nothing left, become an `InputError` (exit status 2).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from .header import exam_of, patient_of, vendor_of
 from .image import IMAGE_CLASSES, PRESENTATION_STATES, is_dxa_object, read_image
 from .pdf import read_encapsulated_pdf
 from .report_page import is_report_page, read_report_page
-from .sr import SR_CLASSES, SrProblem, read_sr
+from .sr import SR_CLASSES, read_sr
 from .truncation import truncation
 
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
@@ -37,7 +42,8 @@ ENCAPSULATED_PDF_CLASS = "1.2.840.10008.5.1.4.1.1.104.1"
 DEFER_SIZE = "16 KB"  # private scan files (Hologic P/R files, enCORE raw) are skipped, never loaded
 
 
-_PRIORITY = {"sr": 0, "report": 1, "image": 2, "companion": 3}
+_PRIORITY = {"sr": 0, "report": 1, "image": 2, "companion": 3, "failed": 4}
+_RESULTS = {"sr", "report", "image"}   # kinds that can carry an exam on their own
 
 
 @dataclass
@@ -45,8 +51,9 @@ class _Object:
     path: Path
     sha256: str
     kind: str          # sr | report | image | companion (a presentation state: part of a study, no results)
-    sop_name: str
+    sop_name: str      # | failed (a report object that could not be read: `error` says why)
     findings: Findings
+    error: InputError | None = None
 
 
 @contextmanager
@@ -107,13 +114,10 @@ def _dxa_object(path: Path, ds: Dataset, ocr: bool, sha256: str | None) -> _Obje
     vendor = vendor_of(ds)
     findings = Findings(source=Source(path=str(path), kind="dicom-image", vendor=vendor, sha256=""),
                         patient=patient_of(ds), exam=exam_of(ds))
-    if sop in SR_CLASSES:
-        kind = "sr"
-        _add_sr(path, ds, vendor, findings)
-    elif sop in IMAGE_CLASSES and is_report_page(ds, vendor):
-        kind = "report"   # a rendered report page, read by OCR: ranks with an Encapsulated PDF
-        findings = read_report_page(path, ds, ocr=ocr)
-    elif sop in IMAGE_CLASSES and is_dxa_object(ds, vendor):
+    if sop in SR_CLASSES or sop == ENCAPSULATED_PDF_CLASS or (
+            sop in IMAGE_CLASSES and is_report_page(ds, vendor)):
+        return _report_object(path, ds, sop, sop_name, findings, ocr, sha256)
+    if sop in IMAGE_CLASSES and is_dxa_object(ds, vendor):
         kind = "image"
         image = read_image(ds, vendor)
         findings.exam.scans = [image.scan] if image.scan else []
@@ -121,21 +125,32 @@ def _dxa_object(path: Path, ds: Dataset, ocr: bool, sha256: str | None) -> _Obje
         findings.vfa.performed = image.scan is Scan.VFA
     elif sop in PRESENTATION_STATES and is_dxa_object(ds, vendor):
         kind = "companion"
-    elif sop == ENCAPSULATED_PDF_CLASS:
-        kind = "report"
-        findings = read_encapsulated_pdf(path, ds, ocr=ocr)
     else:
         raise InputError(path, f"not a DXA object: {sop_name}")
     return _Object(path, sha256 or sha256_file(path), kind, sop_name, findings)
 
 
-def _add_sr(path: Path, ds: Dataset, vendor: str, findings: Findings) -> None:
+def _report_object(path: Path, ds: Dataset, sop: str, sop_name: str, findings: Findings, ocr: bool,
+                   sha256: str | None) -> _Object:
+    """An SR, report page or Encapsulated PDF; one that cannot be read is kept as a `failed` object
+    with its header, so that its study can still be coded from the other objects."""
     try:
-        sr = read_sr(ds, vendor)
-    except SrProblem as err:
-        raise InputError(path, str(err)) from None
-    if not sr.has_results:
-        raise InputError(path, "not a DXA report: SR holds no bone density results")
+        if sop in SR_CLASSES:
+            kind = "sr"
+            _add_sr(path, ds, findings.source.vendor, findings)
+        else:
+            kind = "report"   # a rendered page (read by OCR) ranks with an Encapsulated PDF
+            findings = (read_encapsulated_pdf(path, ds, ocr=ocr) if sop == ENCAPSULATED_PDF_CLASS
+                        else read_report_page(path, ds, ocr=ocr))
+    except InputError as err:
+        return _Object(path, sha256 or sha256_file(path), "failed", sop_name, findings, err)
+    return _Object(path, sha256 or sha256_file(path), kind, sop_name, findings)
+
+
+def _add_sr(path: Path, ds: Dataset, vendor: str, findings: Findings) -> None:
+    sr = read_sr(ds, vendor)
+    if not sr.has_results:  # the refusals say why better than "no results" when there are some
+        raise InputError(path, "; ".join(sr.doubts) or "not a DXA report: SR holds no bone density results")
     findings.source.kind = "dicom-sr"
     findings.measurements, findings.vfa = sr.measurements, sr.vfa
     findings.tbs, findings.frax = sr.tbs, sr.frax
@@ -144,6 +159,7 @@ def _add_sr(path: Path, ds: Dataset, vendor: str, findings: Findings) -> None:
     findings.exam.reference = sr.reference
     findings.exam.scans = [s for s in Scan if s in sr.scans]
     findings.exam.unrecognized = sr.unrecognized
+    findings.exam.doubts = sr.doubts
 
 
 def _first(values):
@@ -158,6 +174,10 @@ def _merge(objects: list[_Object], root: Path | None) -> Findings:
         return only.findings
     path = str(root) if root is not None else str(objects[0].path)
     objects = sorted(objects, key=lambda o: _PRIORITY[o.kind])  # stable: SR, report, images
+    for o in objects:
+        if o.error is not None:
+            o.findings.exam.doubts = [f"{o.sop_name} object not read, the exam is coded without it: "
+                                      f"{o.error.reason}"]
     parts = [o.findings for o in objects]
     scored = next(([o.findings for o in objects if o.kind == kind] for kind in ("sr", "report")
                    if any(o.findings.measurements for o in objects if o.kind == kind)), [])
@@ -166,7 +186,8 @@ def _merge(objects: list[_Object], root: Path | None) -> Findings:
     exam = Exam(**{k: _first(getattr(f.exam, k) for f in parts)
                    for k in ("date", "study_uid", "device", "accession", "reference")},
                 scans=[s for s in Scan if s in scans],
-                unrecognized=list(dict.fromkeys(u for f in parts for u in f.exam.unrecognized)))
+                unrecognized=list(dict.fromkeys(u for f in parts for u in f.exam.unrecognized)),
+                doubts=list(dict.fromkeys(d for f in parts for d in f.exam.doubts)))
     vfa = Vfa(performed=any(f.vfa.performed for f in parts),
               fractures=[x for f in (scored or parts) for x in f.vfa.fractures])
     vendor = next((f.source.vendor for f in parts if f.source.vendor != "unknown"), "unknown")
@@ -196,8 +217,8 @@ def read_dicom(paths: list[Path], root: Path | None = None, *, ocr: bool = True,
             continue
         studies.setdefault(obj.findings.exam.study_uid or f"no study: {path}", []).append(obj)
     for objects in studies.values():
-        if all(o.kind == "companion" for o in objects):
+        if not any(o.kind in _RESULTS for o in objects):  # nothing DXA left to code the study from
             for o in objects:
-                yield InputError(o.path, f"not a DXA report: {o.sop_name} holds no results")
+                yield o.error or InputError(o.path, f"not a DXA report: {o.sop_name} holds no results")
             continue
         yield _merge(objects, root)
