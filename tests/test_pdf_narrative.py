@@ -111,3 +111,20 @@ def test_tbs_and_frax_stated_in_the_findings():
                  "and of a hip fracture 3.1%.",
                  "HISTORY: Mother had a hip fracture at 80.")
     assert (found.tbs.value, found.frax.major, found.frax.hip) == (1.23, 18.0, 3.1)
+
+
+def test_prose_patient_facts_a_forearm_site_in_words_and_a_tbs_sentence_are_read():
+    lines = text_lines("DXA BONE DENSITY REPORT", "CLINICAL DATA: 67 year old female.",
+                       "FINDINGS: Left 33% (one-third) radius T-score: -2.7. TBS for L1-L4 is 1.210.",
+                       "IMPRESSION: Osteoporosis.")
+    found = read_report(lines, Source(path="x.pdf", kind="pdf", sha256="0"))
+    assert (found.patient.sex, found.patient.age_years) == ("F", 67.0)
+    assert [(m.site, m.side, m.t_score) for m in found.measurements] == [("radius_33", "left", -2.7)]
+    assert found.tbs is not None and found.tbs.value == 1.21
+
+
+def test_a_who_definition_is_never_a_finding():
+    lines = text_lines("DXA BONE DENSITY REPORT", "FINDINGS: Lumbar spine L1-L4 T-score -1.6.",
+                       "Osteoporosis: T-score at or below -2.5 SD.", "IMPRESSION: Osteopenia.")
+    found = read_report(lines, Source(path="x.pdf", kind="pdf", sha256="0"))
+    assert [(m.site, m.t_score) for m in found.measurements] == [("lumbar_spine", -1.6)]

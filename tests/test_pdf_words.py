@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dxaparse.read.layout.fields import Fields
-from dxaparse.read.layout.values import date, first_number, number, sex
+from dxaparse.read.layout.values import DateOrder, date, first_number, number, sex
 from dxaparse.read.layout.words import Word, dedupe, group_lines
 
 from ._pdf import lines_of, words
@@ -72,13 +72,24 @@ def test_any_printed_score_reads_back(value, minus, mark):
     assert number(f"{value:.2f}".replace("-", minus) + mark) == value
 
 
-@pytest.mark.parametrize(("printed", "formats", "expected"), [
-    ("March 12, 2024 10:42", ("%B %d, %Y",), dt.date(2024, 3, 12)),
-    ("03/05/2024 9:41:22 AM (16)", ("%m/%d/%Y",), dt.date(2024, 3, 5)),
-    ("02.04.2024", ("%d.%m.%Y",), dt.date(2024, 4, 2)),
-    ("not a date", ("%m/%d/%Y",), None)])
-def test_dates_in_the_layouts_formats(printed, formats, expected):
-    assert date(printed, formats) == expected
+M, D = DateOrder.MONTH_FIRST, DateOrder.DAY_FIRST
+
+
+@pytest.mark.parametrize(("printed", "order", "expected"), [
+    ("March 12, 2024 10:42", M, dt.date(2024, 3, 12)),
+    ("Scan Date:  December 04, 2019      ID:  A1", M, dt.date(2019, 12, 4)),
+    ("4 Dec 2019", D, dt.date(2019, 12, 4)),
+    ("2019-12-04", D, dt.date(2019, 12, 4)),
+    ("03/05/2024 9:41:22 AM (16)", M, dt.date(2024, 3, 5)),
+    ("03/05/2024", D, dt.date(2024, 5, 3)),                 # the site setting decides an ambiguous date
+    ("25/04/2019", M, dt.date(2019, 4, 25)),                # a day over 12 decides it, whatever the setting
+    ("AP Spine on: 5/6/2002 1:51:17 PM", M, dt.date(2002, 5, 6)),
+    ("02.04.2024", M, dt.date(2024, 4, 2)),                 # dots: day first
+    ("Calib. 05/06/02", M, dt.date(2002, 5, 6)),            # two-digit year
+    ("13/13/2019", M, None),
+    ("not a date", M, None)])
+def test_dates_in_every_printed_form(printed, order, expected):
+    assert date(printed, order) == expected
 
 
 def test_sex_and_first_number():
