@@ -15,13 +15,18 @@ SAMPLES = ROOT / "samples" / "pdf"
 
 
 @functools.cache
-def generator():
-    """samples/generate_pdf.py as a module (it is a script, not part of the package)."""
-    spec = importlib.util.spec_from_file_location("generate_pdf", ROOT / "samples" / "generate_pdf.py")
+def sample_script(name: str):
+    """samples/<name>.py as a module (the sample generators are scripts, not part of the package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "samples" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules["generate_pdf"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def generator():
+    """samples/generate_pdf.py as a module."""
+    return sample_script("generate_pdf")
 
 
 def words(*rows: tuple[float, list[tuple[str, float]]], page: int = 0, char: float = 5.0,

@@ -4,10 +4,7 @@ page whose text is a report on its own is never read by OCR."""
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -19,6 +16,7 @@ from dxaparse.read.ocr import available
 from dxaparse.read.pdf import read_pdf
 from dxaparse.read.pdf.document import SCREENSHOT_SHARE, read_text_layer
 
+from ._pdf import sample_script
 from .conftest import ROOT, run_cli
 
 needs_ocr = pytest.mark.skipif(not available(), reason="OCR not installed: apt-get install tesseract-ocr "
@@ -28,14 +26,8 @@ SLIDE = ROOT / "samples" / "ocr" / f"{NAME}.pdf"
 TEXT = ROOT / "samples" / "pdf"
 
 
-@functools.cache
 def _generator():
-    """samples/generate_ocr.py as a module (it is a script, not part of the package)."""
-    spec = importlib.util.spec_from_file_location("generate_ocr", ROOT / "samples" / "generate_ocr.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["generate_ocr"] = module
-    spec.loader.exec_module(module)
-    return module
+    return sample_script("generate_ocr")
 
 
 def _with_image(src: Path, out: Path, box: tuple[float, float, float, float]) -> Path:
