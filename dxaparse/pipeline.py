@@ -9,6 +9,8 @@ from .code import CodingSettings, code_findings
 from .errors import InputError
 from .models import ExamResult, Findings
 from .read import read_path
+from .read.layout.values import DateOrder
+from .read.options import ReadOptions
 
 
 def result_of(findings: Findings, settings: CodingSettings) -> ExamResult:
@@ -16,10 +18,15 @@ def result_of(findings: Findings, settings: CodingSettings) -> ExamResult:
     return ExamResult(**dict(findings), coding=code_findings(findings, settings))
 
 
+def read_options(settings: CodingSettings, *, password: str | None = None, ocr: bool = True) -> ReadOptions:
+    """The readers' options of a run: the entry point's choices and the site's date order."""
+    return ReadOptions(password=password, ocr=ocr, date_order=DateOrder(settings.date_order))
+
+
 def process(path: Path, settings: CodingSettings, *, password: str | None = None,
             ocr: bool = True) -> Iterator[ExamResult | InputError]:
     """Read and code one input; bad inputs come back as `InputError` values."""
-    for item in read_path(path, password=password, ocr=ocr):
+    for item in read_path(path, read_options(settings, password=password, ocr=ocr)):
         yield item if isinstance(item, InputError) else result_of(item, settings)
 
 
@@ -32,7 +39,7 @@ def process_study(paths: list[Path], settings: CodingSettings, *, root: Path | N
     `hashes`: the files' sha256 when the caller has them already."""
     from .read.dicom import read_dicom
     try:
-        for item in read_dicom(paths, root=root, ocr=ocr, hashes=hashes):
+        for item in read_dicom(paths, root=root, options=read_options(settings, ocr=ocr), hashes=hashes):
             yield item if isinstance(item, InputError) else result_of(item, settings)
     except InputError as err:
         yield err

@@ -12,6 +12,7 @@ from dxaparse.models import Scan
 from dxaparse.read import read_path
 from dxaparse.read.dicom import read_dicom
 from dxaparse.read.files import sha256_file, sha256_of_hashes
+from dxaparse.read.options import ReadOptions
 
 from ._dicom import PATIENT, bmd, gen, spine_container, sr_dataset, sr_file, write
 
@@ -105,7 +106,7 @@ def report_page_study(folder: Path) -> list[Path]:
 
 
 def test_a_report_page_that_cannot_be_read_is_noted_and_the_study_coded_from_its_images(tmp_path):
-    [f] = list(read_dicom(report_page_study(tmp_path), root=tmp_path, ocr=False))
+    [f] = list(read_dicom(report_page_study(tmp_path), root=tmp_path, options=ReadOptions(ocr=False)))
     assert f.source.kind == "dicom-study" and f.exam.scans == [Scan.SPINE, Scan.HIP]
     assert f.exam.doubts == ["Secondary Capture Image Storage object not read, the exam is coded without it: "
                              "report page image: OCR is off"]
@@ -121,7 +122,7 @@ def test_an_sr_with_nothing_usable_is_noted_and_its_study_coded_from_the_images(
 
 def test_a_study_of_unreadable_objects_only_is_refused_with_each_reason(tmp_path):
     page = report_page_study(tmp_path)[2]
-    [err] = list(read_dicom([page], ocr=False))
+    [err] = list(read_dicom([page], options=ReadOptions(ocr=False)))
     assert isinstance(err, InputError) and err.reason == "report page image: OCR is off"
 
 

@@ -19,6 +19,7 @@ from dxaparse.read.dicom import read_dicom
 from dxaparse.read.dicom.header import vendor_of
 from dxaparse.read.dicom.report_page import LETTER_WIDTH_IN, is_report_page, page_dpi, to_image
 from dxaparse.read.ocr import available
+from dxaparse.read.options import ReadOptions
 
 from . import _dicom
 from .conftest import ROOT
@@ -81,7 +82,7 @@ def test_report_page_detected_and_scan_image_not():
 
 
 def test_hologic_scan_image_is_still_read_as_an_image():
-    findings = _only(read_dicom([SCAN], ocr=True))
+    findings = _only(read_dicom([SCAN], options=ReadOptions(ocr=True)))
     assert findings.source.kind == "dicom-image"
     assert findings.exam.scans == [Scan.FOREARM] and not findings.measurements
 
@@ -111,7 +112,7 @@ def test_hologic_apex_report_sc(tmp_path):
 
 
 def test_ocr_off_is_an_error():
-    [err] = list(read_dicom([PAGE], ocr=False))
+    [err] = list(read_dicom([PAGE], options=ReadOptions(ocr=False)))
     assert isinstance(err, InputError) and err.reason == "report page image: OCR is off"
 
 

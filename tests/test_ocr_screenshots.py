@@ -13,6 +13,7 @@ from PIL import Image
 
 from dxaparse.errors import InputError
 from dxaparse.read.ocr import available
+from dxaparse.read.options import ReadOptions
 from dxaparse.read.pdf import read_pdf
 from dxaparse.read.pdf.document import SCREENSHOT_SHARE, read_text_layer
 
@@ -144,7 +145,7 @@ def test_a_title_naming_no_dxa_keeps_the_not_a_dxa_report_error(tmp_path, monkey
     pdf = tmp_path / "case-3.pdf"
     gen.slide_pdf(TEXT / "ge-encore-v12.pdf", pdf)
     with pytest.raises(InputError) as err:
-        read_pdf(pdf, ocr=False)
+        read_pdf(pdf, ReadOptions(ocr=False))
     assert err.value.reason == ("not a DXA report: no results table and no bone density text; "
                                 "page 1 holds an image that OCR could read (OCR is off)")
     if available():

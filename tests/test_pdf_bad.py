@@ -14,6 +14,7 @@ from reportlab.lib.utils import ImageReader
 from dxaparse.errors import InputError
 from dxaparse.models import Findings
 from dxaparse.read import read_path
+from dxaparse.read.options import ReadOptions
 from dxaparse.read.pdf import read_pdf
 
 from ._pdf import ROOT, SAMPLES, draw, generator
@@ -37,7 +38,7 @@ def hologic_page(c, rows=(("L1", "0.801", "-1.9"), ("L1-L4", "0.856", "-1.8"))):
 
 def reason(path, **kw) -> str:
     with pytest.raises(InputError) as err:
-        read_pdf(path, **kw)
+        read_pdf(path, ReadOptions(**kw))
     assert err.value.path == str(path)
     return err.value.reason
 
@@ -56,7 +57,7 @@ def test_encrypted_with_a_wrong_password(encrypted):
 
 
 def test_encrypted_with_its_password_is_read(encrypted):
-    found = read_pdf(encrypted, password="s3cret")
+    found = read_pdf(encrypted, ReadOptions(password="s3cret"))
     assert [(m.label, m.t_score) for m in found.measurements] == [("L1", -1.9), ("L1-L4", -1.8)]
 
 

@@ -118,3 +118,20 @@ def test_a_short_label_inside_a_longer_one_is_not_a_field():
 
 def test_empty_values_are_skipped():
     assert list(FIELDS.read("Patient ID:\tDOB:")) == []
+
+
+def test_the_sites_date_order_reaches_the_reader_through_the_pipeline(tmp_path):
+    from dxaparse.code import CodingSettings
+    from dxaparse.pipeline import process
+
+    from ._pdf import draw
+
+    def page(c):
+        texts = ["DXA REPORT", "Exam Date: 03/05/2024", "FINDINGS: Lumbar spine L1-L4 T-score -1.2."]
+        for k, text in enumerate(texts):
+            c.drawString(72, 700 - 14 * k, text)
+
+    path = draw(tmp_path / "dated.pdf", page)
+    dates = {order: next(process(path, CodingSettings(date_order=order))).exam.date
+             for order in ("month-first", "day-first")}
+    assert dates == {"month-first": dt.date(2024, 3, 5), "day-first": dt.date(2024, 5, 3)}

@@ -31,6 +31,9 @@ class CodingSettings(BaseModel):
     tbs_split: bool = False
     tbs_split_codes: tuple[str, ...] = ("77090", "77091", "77092")
     abn: Literal["none", "GA", "GZ", "GY"] = "none"
+    # How a printed date like 03/05/2024 is read when day and month could be either (a dotted date is
+    # always day first, and a part over 12 decides): the site's scanners print month-first or day-first.
+    date_order: Literal["month-first", "day-first"] = "month-first"
 
     @field_validator("tbs_split_codes")
     @classmethod

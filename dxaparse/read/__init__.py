@@ -13,22 +13,22 @@ from pathlib import Path
 from ..errors import InputError
 from ..models import Findings
 from .files import Kind, sniff
+from .options import DEFAULTS, ReadOptions
 
 
-def read_path(path: Path, *, password: str | None = None,
-              ocr: bool = True) -> Iterator[Findings | InputError]:
+def read_path(path: Path, options: ReadOptions = DEFAULTS) -> Iterator[Findings | InputError]:
     """Read one CLI input: a file or a folder holding one exam (DICOM grouped by study)."""
     if path.is_dir():
-        yield from read_folder(path, password=password, ocr=ocr)
+        yield from read_folder(path, options)
         return
     try:
         kind = sniff(path)
         if kind is Kind.DICOM:
             from .dicom import read_dicom
-            yield from read_dicom([path], ocr=ocr)
+            yield from read_dicom([path], options=options)
         elif kind is Kind.PDF:
             from .pdf import read_pdf
-            yield read_pdf(path, password=password, ocr=ocr)
+            yield read_pdf(path, options)
         elif kind is Kind.JSON:
             from .findings_json import read_findings_json
             yield read_findings_json(path)
@@ -38,8 +38,7 @@ def read_path(path: Path, *, password: str | None = None,
         yield err
 
 
-def read_folder(folder: Path, *, password: str | None = None,
-                ocr: bool = True) -> Iterator[Findings | InputError]:
+def read_folder(folder: Path, options: ReadOptions = DEFAULTS) -> Iterator[Findings | InputError]:
     """Every file below `folder`: DICOM objects coded together per study, other reports one by one."""
     dicom: list[Path] = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not _hidden(p, folder)):
@@ -51,10 +50,10 @@ def read_folder(folder: Path, *, password: str | None = None,
         if kind is Kind.DICOM:
             dicom.append(path)
         else:
-            yield from read_path(path, password=password, ocr=ocr)
+            yield from read_path(path, options)
     if dicom:
         from .dicom import read_dicom
-        yield from read_dicom(dicom, root=folder, ocr=ocr)
+        yield from read_dicom(dicom, root=folder, options=options)
 
 
 def _hidden(path: Path, root: Path) -> bool:

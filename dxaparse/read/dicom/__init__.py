@@ -30,6 +30,7 @@ from pydicom.uid import UID
 from ...errors import InputError
 from ...models import Exam, Findings, Patient, Scan, Source, Vfa
 from ..files import sha256_file, sha256_of_hashes
+from ..options import DEFAULTS, ReadOptions
 from .header import exam_of, patient_of, vendor_of
 from .image import IMAGE_CLASSES, PRESENTATION_STATES, is_dxa_object, read_image
 from .pdf import read_encapsulated_pdf
@@ -97,15 +98,15 @@ def _read_header(path: Path) -> Dataset:
     return ds
 
 
-def _read_object(path: Path, ocr: bool, sha256: str | None) -> _Object:
+def _read_object(path: Path, options: ReadOptions, sha256: str | None) -> _Object:
     with _quiet_pydicom():
         try:
-            return _dxa_object(path, _read_header(path), ocr, sha256)
+            return _dxa_object(path, _read_header(path), options, sha256)
         except BytesLengthException:  # a value of the wrong size, met when it is first read
             raise InputError(path, "unreadable DICOM (a value of the wrong length)") from None
 
 
-def _dxa_object(path: Path, ds: Dataset, ocr: bool, sha256: str | None) -> _Object:
+def _dxa_object(path: Path, ds: Dataset, options: ReadOptions, sha256: str | None) -> _Object:
     """The object's own findings, or why it is not a DXA object."""
     sop = _sop_class(ds)
     if not sop:
@@ -116,7 +117,7 @@ def _dxa_object(path: Path, ds: Dataset, ocr: bool, sha256: str | None) -> _Obje
                         patient=patient_of(ds), exam=exam_of(ds))
     if sop in SR_CLASSES or sop == ENCAPSULATED_PDF_CLASS or (
             sop in IMAGE_CLASSES and is_report_page(ds, vendor)):
-        return _report_object(path, ds, sop, sop_name, findings, ocr, sha256)
+        return _report_object(path, ds, sop, sop_name, findings, options, sha256)
     if sop in IMAGE_CLASSES and is_dxa_object(ds, vendor):
         kind = "image"
         image = read_image(ds, vendor)
@@ -130,8 +131,8 @@ def _dxa_object(path: Path, ds: Dataset, ocr: bool, sha256: str | None) -> _Obje
     return _Object(path, sha256 or sha256_file(path), kind, sop_name, findings)
 
 
-def _report_object(path: Path, ds: Dataset, sop: str, sop_name: str, findings: Findings, ocr: bool,
-                   sha256: str | None) -> _Object:
+def _report_object(path: Path, ds: Dataset, sop: str, sop_name: str, findings: Findings,
+                   options: ReadOptions, sha256: str | None) -> _Object:
     """An SR, report page or Encapsulated PDF; one that cannot be read is kept as a `failed` object
     with its header, so that its study can still be coded from the other objects."""
     try:
@@ -140,8 +141,8 @@ def _report_object(path: Path, ds: Dataset, sop: str, sop_name: str, findings: F
             _add_sr(path, ds, findings.source.vendor, findings)
         else:
             kind = "report"   # a rendered page (read by OCR) ranks with an Encapsulated PDF
-            findings = (read_encapsulated_pdf(path, ds, ocr=ocr) if sop == ENCAPSULATED_PDF_CLASS
-                        else read_report_page(path, ds, ocr=ocr))
+            findings = (read_encapsulated_pdf(path, ds, options) if sop == ENCAPSULATED_PDF_CLASS
+                        else read_report_page(path, ds, options))
     except InputError as err:
         return _Object(path, sha256 or sha256_file(path), "failed", sop_name, findings, err)
     return _Object(path, sha256 or sha256_file(path), kind, sop_name, findings)
@@ -201,17 +202,17 @@ def _merge(objects: list[_Object], root: Path | None) -> Findings:
         impression=_first(f.impression for f in parts))
 
 
-def read_dicom(paths: list[Path], root: Path | None = None, *, ocr: bool = True,
+def read_dicom(paths: list[Path], root: Path | None = None, *, options: ReadOptions = DEFAULTS,
                hashes: Mapping[Path, str] | None = None) -> Iterator[Findings | InputError]:
     """Each study among `paths` as one `Findings`; each unreadable or non-DXA object as an `InputError`.
 
-    `root` is the folder the paths were found in (the source path of a multi-object study); `ocr` is
-    passed to the PDF reader for Encapsulated PDF reports and allows OCR of report pages sent as images.
+    `root` is the folder the paths were found in (the source path of a multi-object study); `options`
+    go to the PDF reader for Encapsulated PDF reports and to the OCR of report pages sent as images.
     """
     studies: dict[str, list[_Object]] = {}
     for path in paths:
         try:
-            obj = _read_object(path, ocr, (hashes or {}).get(path))
+            obj = _read_object(path, options, (hashes or {}).get(path))
         except InputError as err:
             yield err
             continue

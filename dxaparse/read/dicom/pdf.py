@@ -13,10 +13,11 @@ from pydicom.dataset import Dataset
 
 from ...errors import InputError
 from ...models import Findings
+from ..options import ReadOptions
 from .header import with_header
 
 
-def read_encapsulated_pdf(path: Path, ds: Dataset, *, ocr: bool = True) -> Findings:
+def read_encapsulated_pdf(path: Path, ds: Dataset, options: ReadOptions) -> Findings:
     from ..pdf import read_pdf
 
     try:
@@ -29,7 +30,7 @@ def read_encapsulated_pdf(path: Path, ds: Dataset, *, ocr: bool = True) -> Findi
         pdf = Path(tmp) / "report.pdf"
         pdf.write_bytes(data)
         try:
-            findings = read_pdf(pdf, ocr=ocr)
+            findings = read_pdf(pdf, ReadOptions(ocr=options.ocr, date_order=options.date_order))
         except InputError as err:
             raise InputError(path, f"encapsulated PDF: {err.reason}") from None
     return with_header(findings, ds, path)

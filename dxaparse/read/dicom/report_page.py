@@ -18,6 +18,7 @@ from pydicom.dataset import Dataset
 from ... import vendors
 from ...errors import InputError
 from ...models import Findings
+from ..options import ReadOptions
 from .header import text, with_header
 from .image import is_dxa_object
 from .scan_names import scan_of_body_part, scan_of_name, scan_of_words
@@ -72,16 +73,16 @@ def _names_a_scan(ds: Dataset, vendor: str) -> bool:
     return body_part is not None and scan_of_body_part(vendor, body_part) is not None
 
 
-def read_report_page(path: Path, ds: Dataset, *, ocr: bool = True) -> Findings:
+def read_report_page(path: Path, ds: Dataset, options: ReadOptions) -> Findings:
     """The report printed on the object's frames (one page each), read by OCR, gaps filled from the header."""
     from ..ocr import available
     from ..ocr.pdf import ocr_page_images
 
-    if not ocr:
+    if not options.ocr:
         raise InputError(path, f"{WHAT}: OCR is off")
     if not available():
         raise InputError(path, f"{WHAT}: OCR not available (install tesseract-ocr and tesserocr)")
-    findings = ocr_page_images(path, page_images(path), "dicom-image", WHAT)
+    findings = ocr_page_images(path, page_images(path), "dicom-image", WHAT, options.date_order)
     return with_header(findings, ds, path)
 
 

@@ -18,34 +18,37 @@ from ...errors import InputError
 from ...models import Findings, Source
 from ..files import sha256_file
 from ..layout.report import read_report, vendor_of
+from ..layout.values import DateOrder
 from ..layout.words import Line, dedupe, group_lines
+from ..options import DEFAULTS, ReadOptions
 from .document import TextLayer, read_text_layer
 
 NOT_A_REPORT = "not a DXA report"
 
 
-def read_pdf(path: Path, password: str | None = None, ocr: bool = True) -> Findings:
+def read_pdf(path: Path, options: ReadOptions = DEFAULTS) -> Findings:
     """Read one PDF report; pages without a text layer and report screenshots on pages whose text is
-    no report are read by OCR when `ocr` (see read/ocr)."""
+    no report are read by OCR when `options.ocr` (see read/ocr)."""
+    password, ocr, order = options.password, options.ocr, options.date_order
     try:
         layer = read_text_layer(path, password)
     except InputError as err:
         if not err.reason.startswith("image-only PDF"):
             raise
         from ..ocr.pdf import ocr_pdf
-        return ocr_pdf(path, password, [], ocr, err.reason)
+        return ocr_pdf(path, options, [], err.reason)
     lines = group_lines(dedupe(layer.words))
     source = Source(path=str(path), kind="pdf", vendor=vendor_of(lines), sha256=sha256_file(path))
-    shots = _screenshots(layer, lines, source)
+    shots = _screenshots(layer, lines, source, order)
     if ocr and (layer.blank_pages or shots):
         from ..ocr.pdf import available, has_image_pages, ocr_pdf
         if (shots and available()) or has_image_pages(path, password, layer.blank_pages):
-            return ocr_pdf(path, password, layer.words, ocr, "page without a text layer", shots)
+            return ocr_pdf(path, options, layer.words, "page without a text layer", shots)
     if not shots:
-        return read_report(lines, source)
+        return read_report(lines, source, order)
     # OCR is off or not installed: the text alone, or an error that names the image OCR could read
     try:
-        findings = read_report(lines, source)
+        findings = read_report(lines, source, order)
     except InputError as err:
         if not err.reason.startswith(NOT_A_REPORT):
             raise
@@ -55,12 +58,12 @@ def read_pdf(path: Path, password: str | None = None, ocr: bool = True) -> Findi
     return findings
 
 
-def _screenshots(layer: TextLayer, lines: list[Line], source: Source) -> list[int]:
+def _screenshots(layer: TextLayer, lines: list[Line], source: Source, order: DateOrder) -> list[int]:
     """Pages whose text alone holds no report but which carry an image large enough to be one."""
     out = []
     for page in layer.screenshot_pages:
         try:
-            own = read_report([line for line in lines if line.page == page], source)
+            own = read_report([line for line in lines if line.page == page], source, order)
         except InputError as err:
             if err.reason.startswith(NOT_A_REPORT):
                 out.append(page)
