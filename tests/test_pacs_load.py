@@ -30,7 +30,8 @@ def test_ten_concurrent_associations_500_instances_each_study_coded_once(tmp_pat
     random.Random(8).shuffle(instances)  # every association carries parts of every study
     chunks = [instances[n::10] for n in range(10)]
     statuses: list[list] = [[] for _ in chunks]
-    with Hook(tmp_path / "hook", "--max-associations", "16", quiet=3) as hook:
+    # quiet: longer than any pause of a loaded 2-core machine between two instances of one study
+    with Hook(tmp_path / "hook", "--max-associations", "16", quiet=8) as hook:
         threads = [threading.Thread(target=lambda n=n: statuses[n].extend(send(hook.port, chunks[n])))
                    for n in range(10)]
         for t in threads:

@@ -128,3 +128,17 @@ def test_a_who_definition_is_never_a_finding():
                        "Osteoporosis: T-score at or below -2.5 SD.", "IMPRESSION: Osteopenia.")
     found = read_report(lines, Source(path="x.pdf", kind="pdf", sha256="0"))
     assert [(m.site, m.t_score) for m in found.measurements] == [("lumbar_spine", -1.6)]
+
+
+def test_a_reference_populations_sex_is_only_a_hint_with_a_doubt():
+    header = ("Region", "BMD", "T-score", "Z-score")
+    lines = text_lines("DXA Results Summary:", "  ".join(header), "L1-L4  0.912  -1.2  -0.4",
+                       "T-score vs. White Female. Source: NHANES")
+    found = read_report(lines, Source(path="x.pdf", kind="pdf", sha256="0"))
+    assert found.patient.sex == "F"
+    assert found.exam.doubts == ["sex F taken from the reference population printed with the scores: "
+                                 "no sex is printed for the patient"]
+    printed = text_lines("Sex: Male", "  ".join(header), "L1-L4  0.912  -1.2  -0.4",
+                         "T-score vs. White Female. Source: NHANES")
+    found = read_report(printed, Source(path="x.pdf", kind="pdf", sha256="0"))
+    assert (found.patient.sex, found.exam.doubts) == ("M", [])

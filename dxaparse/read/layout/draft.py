@@ -47,6 +47,7 @@ class Draft:
     date_order: DateOrder = DateOrder.MONTH_FIRST
     exam_dates: list[tuple[int, dt.date]] = field(default_factory=list)
     trend_ages: list[tuple[dt.date, float]] = field(default_factory=list)
+    reference_sexes: set[str | None] = field(default_factory=set)
 
     def fill(self, what: str, value: str) -> None:
         """Keep a printed field's value by what the layout says it fills (patient_id, sex, age …).
@@ -65,6 +66,12 @@ class Draft:
             self.exam_dates.append((_DATE_RANK[what], on))
         elif what in ("device", "accession"):
             first(self.exam, what, value)
+
+    def reference_sex(self, text: str, lines: LinePatterns) -> None:
+        """Note the sex of a reference population printed on the line (boilerplate lines included)."""
+        for pattern in lines.patterns.get("reference_sex", ()):
+            for m in pattern.finditer(text):
+                self.reference_sexes.add(sex(m["v"]))
 
     def line_values(self, text: str, lines: LinePatterns) -> None:
         """Reference, device, TBS and FRAX printed on a line (or stated in a sentence)."""
@@ -113,6 +120,12 @@ class Draft:
         if ("age_years" not in self.patient and self.birth_date and (on := self.exam.get("date"))
                 and 0 <= (age := _completed_years(self.birth_date, on)) <= _OLDEST):
             self.patient["age_years"] = float(age)   # no printed age: from the birth and exam dates
+        if "sex" not in self.patient and len(self.reference_sexes) == 1 and None not in self.reference_sexes:
+            # no sex printed for the patient: the reference population's sex is a hint a coder confirms
+            self.patient["sex"] = next(iter(self.reference_sexes))
+            self.exam.setdefault("doubts", []).append(
+                f"sex {self.patient['sex']} taken from the reference population printed with the scores: "
+                "no sex is printed for the patient")
         if "age_years" not in self.patient and self.trend_ages:
             self.patient["age_years"] = max(self.trend_ages)[1]   # the age a trend table prints last
         return Findings(

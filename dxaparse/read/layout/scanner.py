@@ -50,6 +50,7 @@ def read_scanner(lines: list[Line], layout: Layout, draft: Draft) -> int:
             continue
         if title.scan is Scan.VFA:
             draft.add_fractures(fractures_in(line.text, layout.fractures))
+        draft.reference_sex(line.text, layout.lines)
         if not layout.columns.is_boilerplate(line.text):
             draft.line_values(line.text, layout.lines)
         i += 1

@@ -348,11 +348,11 @@ class _RowReader:
         return label, cells, extra
 
     def _under(self, w: Word, numbers: int) -> bool:
-        """A text word under a read column is an unreadable cell when it looks like a misprinted number
+        """A text word under a column is an unreadable cell when it looks like a misprinted number
         ("0.8l2", "-l.3"), or is short and among values of the row ("ne)" between two numbers); any
         other text in the table (a date, a sentence) is prose, which ends it."""
         col = self._column(w)
-        if col is None or not col.field or _overlap(w.x0, w.x1, col.x0, col.x1) <= 0:
+        if col is None or _overlap(w.x0, w.x1, col.x0, col.x1) <= 0:
             return False
         return bool(_GARBLED.fullmatch(clean(w.text))) or (numbers >= 2 and len(w.text) <= _SHORT)
 
