@@ -1,4 +1,4 @@
-"""Typed models of the public result format v1 (shared/contract/result-v1.md).
+"""Typed models of the public result format v1 (docs/result-format.md).
 
 These models are the contract between the pipeline stages: readers produce `Findings`, the coder
 turns `Findings` into `Coding`, emitters take an `ExamResult` (findings + coding). Field names and

@@ -2,9 +2,10 @@
 
     .venv/bin/python samples/generate_pdf.py [OUT_DIR]      (default samples/pdf; run from the repo root)
 
-Every sample is drawn from a ground-truth spec, and the findings part of `<name>.expected.json` is
-written from the same spec; the coding part is reasoned from shared/domain/coding.md per case in
-`CODING` below, not taken from the coder. Synthetic data only: no real patient is in any sample.
+Every sample is drawn from a ground-truth spec; its findings and the coding reasoned from docs/coding.md
+per case in `CODING` below (not taken from the coder) are the truth that `<name>.expected.json`, the full
+output of `dxaparse code`, must agree with before it is written (samples/expected_output.py).
+Synthetic data only: no real patient is in any sample.
 Output is deterministic (reportlab invariant mode): re-running it changes no bytes.
 
 The drawing helpers (`Style`, `Col`, `Region`, `draw_table`, `results_page`) are also used by the
@@ -936,7 +937,7 @@ SAMPLES: dict[str, Callable[[], Sample]] = {
 }
 
 
-# --- expected coding, reasoned from shared/domain/coding.md (not taken from the coder) -----------------
+# --- expected coding, reasoned from docs/coding.md (not taken from the coder) -----------------
 
 CODING: dict[str, dict] = {
     # F 67, menopausal status unknown: ≥ 50 is treated as postmenopausal (T). Lowest diagnostic T is the
@@ -1081,14 +1082,17 @@ def coding_of(name: str) -> dict:
 def write_sample(name: str, out: Path, path_text: str | None = None) -> tuple[Path, dict]:
     """Draw one sample into `out`; its PDF path and expected JSON object (source path `path_text`)."""
     from dxaparse.models import ExamResult
+    from samples.expected_output import checked_output
 
     sample = SAMPLES[name]()
     pdf = out / f"{name}.pdf"
     c = new_canvas(pdf, sample.style)
     sample.draw(c)
     c.save()
-    findings = sample.findings(path_text or str(pdf), hashlib.sha256(pdf.read_bytes()).hexdigest())
-    return pdf, ExamResult(**findings, coding=coding_of(name)).to_json_dict()
+    rel = path_text or str(pdf)
+    findings = sample.findings(rel, hashlib.sha256(pdf.read_bytes()).hexdigest())
+    hand = ExamResult(**findings, coding=coding_of(name)).to_json_dict()
+    return pdf, checked_output(pdf, rel, hand)
 
 
 def main(argv: list[str]) -> int:

@@ -1,5 +1,5 @@
 """The coder: turn a reader's `Findings` into the contract's `coding` block (CPT, category, ICD-10-CM,
-review flags), following shared/domain/coding.md.
+review flags), following docs/coding.md.
 
 The rules' numbers, codes and wordings live in `data/*.toml` (see docs/coding.md); the modules here
 only apply them. Coding is a pure function of the findings and the site settings, so the same exam
