@@ -50,7 +50,7 @@ SETTINGS = (Setting("as rendered, psm 3", None, False, 3),
 
 def main() -> int:
     if not engine.available():
-        print("OCR not installed: apt-get install tesseract-ocr tesseract-ocr-eng; pip install tesserocr")
+        print("OCR not installed: pip install -e '.[ocr]' (scripts/setup does it)")
         return 1
     rows = []
     for dpi in DPIS:

@@ -24,8 +24,8 @@ from dxaparse.read.options import ReadOptions
 from . import _dicom
 from .conftest import ROOT
 
-needs_ocr = pytest.mark.skipif(not available(), reason="OCR not installed: apt-get install tesseract-ocr "
-                               "tesseract-ocr-eng and pip install tesserocr (scripts/setup, install-peers)")
+needs_ocr = pytest.mark.skipif(not available(), reason="OCR not installed: pip install -e '.[ocr]' "
+                               "(scripts/setup does it)")
 NAME = "ge-encore-report-page-sc"
 PAGE = ROOT / "samples" / "ocr" / f"{NAME}.dcm"
 SCAN = ROOT / "samples" / "dicom" / "hologic-image-forearm.dcm"
@@ -122,7 +122,8 @@ def test_ocr_not_installed_is_an_error(monkeypatch):
     monkeypatch.setattr(ocr, "available", lambda: False)
     [err] = list(read_dicom([PAGE]))
     assert isinstance(err, InputError)
-    assert err.reason == "report page image: OCR not available (install tesseract-ocr and tesserocr)"
+    assert err.reason == ("report page image: OCR not available (install the ocr extra, "
+                          "pip install 'dxaparse[ocr]')")
 
 
 @needs_ocr

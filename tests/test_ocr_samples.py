@@ -17,8 +17,8 @@ from dxaparse.read.pdf import read_pdf
 
 from .conftest import ROOT, run_cli
 
-pytestmark = pytest.mark.skipif(not available(), reason="OCR not installed: apt-get install tesseract-ocr "
-                                "tesseract-ocr-eng and pip install tesserocr (scripts/setup, install-peers)")
+pytestmark = pytest.mark.skipif(not available(), reason="OCR not installed: pip install -e '.[ocr]' "
+                                "(scripts/setup does it)")
 
 SAMPLES = ROOT / "samples" / "ocr"
 NAMES = sorted(p.stem for p in SAMPLES.glob("*.pdf"))   # the DICOM report page: test_ocr_dicom.py
@@ -176,7 +176,8 @@ def test_without_tesseract_the_error_says_how_to_install_it(monkeypatch):
     monkeypatch.setattr(ocr_pdf, "available", lambda: False)
     with pytest.raises(InputError) as err:
         read_pdf(SAMPLES / "norland-spine-hip-150dpi.pdf")
-    assert err.value.reason.startswith("image-only PDF: no text layer (install tesseract-ocr")
+    assert err.value.reason.startswith("image-only PDF: no text layer (install the ocr extra, "
+                                       "pip install 'dxaparse[ocr]'")
 
 
 def test_dxaparse_code_reads_an_image_only_pdf_end_to_end():

@@ -20,8 +20,8 @@ from dxaparse.read.pdf.document import SCREENSHOT_SHARE, read_text_layer
 from ._pdf import sample_script
 from .conftest import ROOT, run_cli
 
-needs_ocr = pytest.mark.skipif(not available(), reason="OCR not installed: apt-get install tesseract-ocr "
-                               "tesseract-ocr-eng and pip install tesserocr (scripts/setup, install-peers)")
+needs_ocr = pytest.mark.skipif(not available(), reason="OCR not installed: pip install -e '.[ocr]' "
+                               "(scripts/setup does it)")
 NAME = "ge-encore-v12-slide-150dpi"
 SLIDE = ROOT / "samples" / "ocr" / f"{NAME}.pdf"
 TEXT = ROOT / "samples" / "pdf"
@@ -135,8 +135,8 @@ def test_without_tesseract_the_error_says_how_to_install_it(monkeypatch):
     monkeypatch.setattr(ocr_pdf, "available", lambda: False)
     with pytest.raises(InputError) as err:
         read_pdf(SLIDE)
-    assert err.value.reason.endswith("page 1 holds an image that OCR could read (install tesseract-ocr and "
-                                     "tesserocr to read it by OCR (see docs/ocr.md))")
+    assert err.value.reason.endswith("page 1 holds an image that OCR could read (install the ocr extra, "
+                                     "pip install 'dxaparse[ocr]', to read it by OCR (see docs/ocr.md))")
 
 
 def test_a_title_naming_no_dxa_keeps_the_not_a_dxa_report_error(tmp_path, monkeypatch):

@@ -81,7 +81,8 @@ def read_report_page(path: Path, ds: Dataset, options: ReadOptions) -> Findings:
     if not options.ocr:
         raise InputError(path, f"{WHAT}: OCR is off")
     if not available():
-        raise InputError(path, f"{WHAT}: OCR not available (install tesseract-ocr and tesserocr)")
+        raise InputError(path, f"{WHAT}: OCR not available (install the ocr extra, "
+                               "pip install 'dxaparse[ocr]')")
     findings = ocr_page_images(path, page_images(path), "dicom-image", WHAT, options.date_order)
     return with_header(findings, ds, path)
 

