@@ -1,4 +1,6 @@
-"""The one error type readers raise: a bad input, with a reason a person can act on."""
+"""The errors an entry point reports to a person: a bad input (readers), unusable site settings (coder).
+
+Cheap to import (the CLI catches them before any command has loaded its libraries)."""
 
 from __future__ import annotations
 
@@ -16,3 +18,7 @@ class InputError(Exception):
         super().__init__(f"{path}: {reason}")
         self.path = str(path)
         self.reason = reason
+
+
+class SettingsError(ValueError):
+    """A settings file that cannot be used; the message names the file and the problem."""

@@ -5,3 +5,11 @@ DICOM study wherever they sit in the tree), `work` holds the functions the worke
 them to an executor — in-process, a local process pool or a Dask cluster, the same functions each
 time — and writes the results to the store from the one process that owns it.
 """
+
+import os
+
+
+def default_jobs() -> int:
+    """The cores this process may run on (here, not in `executors`: `dxaparse batch --help` shows it
+    without importing the process pool)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -4,7 +4,6 @@ keeps one file which crashes its worker from stopping a run."""
 
 from __future__ import annotations
 
-import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -111,8 +110,3 @@ def completed(executor: Executor, fn: Callable, tasks: Iterable[list], slots: in
                 yield task, error
             else:
                 suspects.extend(task)
-
-
-def default_jobs() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

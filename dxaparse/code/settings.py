@@ -14,13 +14,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from ..errors import SettingsError
 from .tables import cpt
 
 ENV_VAR = "DXAPARSE_CONFIG"
-
-
-class SettingsError(ValueError):
-    """A settings file that cannot be used; the message names the file and the problem."""
 
 
 class CodingSettings(BaseModel):

@@ -15,6 +15,7 @@ from importlib.resources import files
 
 import regex
 
+from ..about import CPT_TABLE, ICD10_TABLE
 from ..models import Category, Scan, Site
 
 
@@ -76,7 +77,7 @@ class CptTable:
 
 @functools.cache
 def cpt() -> CptTable:
-    data = _load("cpt-2026.toml")
+    data = _load(CPT_TABLE)
     codes = {code: CptCode(code=code, label=e["label"], status=e["status"], role=e.get("role"),
                            components=e.get("components", False), units_per_day=e.get("units_per_day", 1),
                            deleted=e.get("deleted"), replaced_by=tuple(e.get("replaced_by", ())))
@@ -109,7 +110,7 @@ class IcdTable:
 
 @functools.cache
 def icd10() -> IcdTable:
-    data = _load("icd10cm-2026.toml")
+    data = _load(ICD10_TABLE)
     table = IcdTable(codes={c: e["label"] for c, e in data["codes"].items()},
                      finding=data["finding"], low_density=data["low_density"],
                      never=frozenset(data["table"]["never"]))

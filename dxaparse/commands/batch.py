@@ -15,12 +15,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
-from ..batch.executors import default_jobs, open_executor
-from ..batch.runner import run_batch
-from ..batch.tally import summary
-from ..code import load_settings
+from ..batch import default_jobs
 from ..emit.store import Store, StoreError, default_path, network_filesystem
 from .options import error, jobs
 
@@ -47,6 +42,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ..batch.executors import open_executor
+    from ..batch.runner import run_batch
+    from ..batch.tally import summary
+    from ..code import load_settings
+
     root = args.folder.resolve()
     if not root.is_dir():
         return error("batch", f"{args.folder}: not a folder", 2)

@@ -6,12 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
-from ..code import load_settings
 from ..emit import FORMATS
 from ..errors import InputError
-from ..pipeline import process
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -24,20 +20,32 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="site coding settings (TOML); see docs/configuration.md")
     p.add_argument("--password", help="password of encrypted PDF reports")
     p.add_argument("--no-ocr", dest="ocr", action="store_false", help="never OCR image-only reports")
+    p.add_argument("--progress", action="store_true",
+                   help="one stderr line per input as it is read (`dxaparse: [2/9] PATH`), for logs and "
+                        "scripts; without it several inputs show a progress bar when stderr is a terminal")
     p.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..code import load_settings
+    from ..pipeline import process
+
     settings = load_settings(args.config)
     results, bad = [], 0
     # A progress bar only for a person watching several inputs: never in pipes, logs or CI output.
-    show = len(args.paths) > 1 and sys.stderr.isatty()
-    for path in tqdm(args.paths, unit="input", file=sys.stderr, disable=not show):
+    paths, say = args.paths, _say
+    if len(args.paths) > 1 and sys.stderr.isatty() and not args.progress:
+        from tqdm import tqdm
+
+        paths, say = tqdm(args.paths, unit="input", file=sys.stderr), tqdm.write
+    for n, path in enumerate(paths, 1):
+        if args.progress:
+            say(f"dxaparse: [{n}/{len(args.paths)}] {path}", file=sys.stderr)
         for item in process(path, settings, password=args.password, ocr=args.ocr):
             if isinstance(item, InputError):
                 bad += 1
-                tqdm.write(f"dxaparse: {item.path}: {item.reason}", file=sys.stderr)
+                say(f"dxaparse: {item.path}: {item.reason}", file=sys.stderr)
             else:
                 results.append(item)
     text = FORMATS[args.format](results, len(args.paths) > 1) if results else ""
@@ -46,3 +54,7 @@ def run(args: argparse.Namespace) -> int:
     elif text:
         sys.stdout.write(text)
     return 2 if bad else 0
+
+
+def _say(line: str, file) -> None:
+    print(line, file=file, flush=True)

@@ -7,8 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from ..emit.csv_out import write_csv
-from ..emit.store import Store, default_path
+from ..emit.store import default_path
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -25,6 +24,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..emit.csv_out import write_csv
+    from ..emit.store import Store
+
     path = args.store or default_path()
     if not path.is_file():
         print(f"dxaparse export: no store at {path}", file=sys.stderr)

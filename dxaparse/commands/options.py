@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..serve.sink import EXTENSIONS
+from ..emit import EXTENSIONS
 
 
 def seconds(text: str) -> float:

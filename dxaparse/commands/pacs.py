@@ -10,17 +10,12 @@ import argparse
 import logging
 import signal
 import sqlite3
-import ssl
 import threading
 import warnings
 from pathlib import Path
 
-from ..code import load_settings
+from ..emit import EXTENSIONS, HL7_KINDS
 from ..emit.store import Store, StoreError, default_path
-from ..serve.mllp import Deliverer, Outbox
-from ..serve.pacs.hook import HL7_KINDS, Hook
-from ..serve.pacs.scp import tls_context
-from ..serve.sink import EXTENSIONS, ResultSink
 from .options import error, formats, seconds
 
 
@@ -67,6 +62,14 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    import ssl
+
+    from ..code import load_settings
+    from ..serve.mllp import Deliverer, Outbox
+    from ..serve.pacs.hook import Hook  # pynetdicom, hl7apy
+    from ..serve.pacs.scp import tls_context
+    from ..serve.sink import ResultSink
+
     if bool(args.tls_cert) != bool(args.tls_key):
         return error("pacs", "--tls-cert and --tls-key go together")
     store_path = (args.store or default_path()).resolve()
@@ -102,7 +105,6 @@ def run(args: argparse.Namespace) -> int:
         return error("pacs", f"stopped: {type(err).__name__}: {err}", status=1)
     print("dxaparse pacs: stopped", flush=True)
     return 0
-
 
 
 def _host_port(text: str) -> tuple[str, int]:

@@ -12,12 +12,14 @@ import sqlite3
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..code import load_settings
+from ..emit import EXTENSIONS
 from ..emit.store import Store, StoreError, default_path, network_filesystem
-from ..serve.sink import EXTENSIONS, ResultSink
-from ..serve.watch import Outcome, Watcher, WatchOptions
 from .options import error, formats, positive_seconds, seconds
+
+if TYPE_CHECKING:
+    from ..serve.watch import Outcome
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -54,6 +56,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..code import load_settings
+    from ..serve.sink import ResultSink
+    from ..serve.watch import Watcher, WatchOptions  # watchdog
+
     root = args.folder.resolve()
     store_path = (args.store or default_path()).resolve()
     out_dir = args.out_dir.resolve() if args.out_dir else None

@@ -1,23 +1,40 @@
 """Emitters: turn coded exams into the formats other systems read.
 
 Each format is a function from a list of `ExamResult` to text; `FORMATS` names them for `--format`.
+Each emitter's module (and its library: hl7apy, fhir.resources) is imported the first time that format
+is written, so that a command which writes JSON never pays for them.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..models import ExamResult
-from .csv_out import to_csv
-from .fhir import to_fhir
-from .hl7 import to_hl7
-from .json_out import to_json
+if TYPE_CHECKING:
+    from ..models import ExamResult
 
-Emitter = Callable[[list[ExamResult], bool], str]
+Emitter = Callable[[list["ExamResult"], bool], str]
+
+HL7_KINDS = ("dft", "oru")
+"""The HL7 v2 messages a result can be sent as: DFT^P03 charges, ORU^R01 results."""
+
+EXTENSIONS = {"json": "json", "csv": "csv", "hl7": "hl7", "fhir": "json"}
+"""Each format's file name extension (export files of `watch` / `pacs --out-dir`)."""
+
+
+def _lazy(module: str, name: str) -> Emitter:
+    def emit(results: list[ExamResult], many: bool) -> str:
+        return getattr(importlib.import_module(f".{module}", __package__), name)(results, many)
+
+    emit.__name__ = emit.__qualname__ = name
+    emit.__doc__ = f"`dxaparse.emit.{module}.{name}`, imported on first use."
+    return emit
+
 
 FORMATS: dict[str, Emitter] = {
-    "json": to_json,
-    "csv": to_csv,
-    "hl7": to_hl7,
-    "fhir": to_fhir,
+    "json": _lazy("json_out", "to_json"),
+    "csv": _lazy("csv_out", "to_csv"),
+    "hl7": _lazy("hl7", "to_hl7"),
+    "fhir": _lazy("fhir", "to_fhir"),
 }

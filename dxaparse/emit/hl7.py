@@ -21,7 +21,6 @@ from .loinc import REPORT_CODE, values
 VERSION = "2.5.1"
 SENDER = "DXAPARSE"
 LOCAL_SYSTEM = "99DXA"  # HL7 names local coding systems 99zzz
-HL7_KINDS = ("dft", "oru")
 
 
 def dft_p03(result: ExamResult, now: dt.datetime | None = None) -> Message:

@@ -15,8 +15,10 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..models import ExamResult
+if TYPE_CHECKING:  # imported where a result is read back: `default_path` alone stays cheap for the CLI
+    from ..models import ExamResult
 
 MIGRATIONS = [
     """
@@ -213,6 +215,8 @@ class Store:
                 "SELECT result_json FROM exams WHERE study_uid = ?1 AND sha256 IS NOT ?2 AND id < "
                 "COALESCE((SELECT id FROM exams WHERE sha256 = ?2), 9223372036854775807) "
                 "ORDER BY id DESC LIMIT 1", (study_uid, before)).fetchone()
+        from ..models import ExamResult
+
         return ExamResult.model_validate_json(row[0]) if row else None
 
     def study_inputs(self, study_uid: str) -> dict[str, str | None]:
@@ -242,6 +246,8 @@ class Store:
             bound = since.isoformat(timespec="microseconds")
         else:
             bound = since.isoformat() if since else ""
+        from ..models import ExamResult
+
         # A connection of its own: a long export must not hold the writers' lock.
         db = self._connect()
         try:

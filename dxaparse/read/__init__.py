@@ -9,15 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from ..models import Findings
 from .files import Kind, sniff
-from .options import DEFAULTS, ReadOptions
+
+if TYPE_CHECKING:  # the readers import these: `dxaparse.read.ocr.engine.tessdata` alone stays cheap
+    from ..models import Findings
+    from .options import ReadOptions
 
 
-def read_path(path: Path, options: ReadOptions = DEFAULTS) -> Iterator[Findings | InputError]:
-    """Read one CLI input: a file or a folder holding one exam (DICOM grouped by study)."""
+def read_path(path: Path, options: ReadOptions | None = None) -> Iterator[Findings | InputError]:
+    """Read one CLI input: a file or a folder holding one exam (DICOM grouped by study).
+    `options`: None for the defaults (`options.DEFAULTS`)."""
+    options = options or _defaults()
     if path.is_dir():
         yield from read_folder(path, options)
         return
@@ -38,8 +43,9 @@ def read_path(path: Path, options: ReadOptions = DEFAULTS) -> Iterator[Findings 
         yield err
 
 
-def read_folder(folder: Path, options: ReadOptions = DEFAULTS) -> Iterator[Findings | InputError]:
+def read_folder(folder: Path, options: ReadOptions | None = None) -> Iterator[Findings | InputError]:
     """Every file below `folder`: DICOM objects coded together per study, other reports one by one."""
+    options = options or _defaults()
     dicom: list[Path] = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not _hidden(p, folder)):
         try:
@@ -58,3 +64,9 @@ def read_folder(folder: Path, options: ReadOptions = DEFAULTS) -> Iterator[Findi
 
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _defaults() -> ReadOptions:
+    from .options import DEFAULTS
+
+    return DEFAULTS

@@ -16,12 +16,11 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..emit import FORMATS
-from ..emit.hl7 import HL7_KINDS, hl7_messages
+from ..emit import EXTENSIONS, FORMATS, HL7_KINDS
+from ..emit.hl7 import hl7_messages
 from ..emit.store import Inputs, Store
 from ..models import ExamResult
 
-EXTENSIONS = {"json": "json", "csv": "csv", "hl7": "hl7", "fhir": "json"}
 PENDING = ".pending"
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ...code import CodingSettings
-from ...emit.hl7 import HL7_KINDS, hl7_messages
+from ...emit import HL7_KINDS
+from ...emit.hl7 import hl7_messages
 from ...models import ExamResult
 from ...pipeline import process_study
 from ...read.files import sha256_file
