@@ -12,6 +12,7 @@ import json
 import pytest
 
 from dxaparse.cli import main
+from samples.expected_output import decided
 
 from ._dicom import gen
 from .conftest import ROOT
@@ -26,13 +27,6 @@ def sample_input(expected):
     name = expected.name.removesuffix(".expected.json")
     folder = SAMPLES / name
     return folder if folder.is_dir() else SAMPLES / f"{name}.dcm"
-
-
-def decided(coding: dict) -> dict:
-    return {"cpt": [(c["code"], c["modifiers"], c["units"]) for c in coding["cpt"]],
-            "category": coding["category"], "basis": coding["basis"],
-            "icd10": [c["code"] for c in coding["icd10"]], "flags": len(coding["flags"]),
-            "needs_review": coding["needs_review"]}
 
 
 def test_there_are_samples_of_every_kind():
