@@ -29,6 +29,9 @@ DOCS = ROOT / "docs"
 EXAMPLES = DOCS / "examples"
 SITE_TOML = "/etc/dxaparse/site.toml"
 WATCH_UNIT = EXAMPLES / "dxaparse-watch.service"
+PACS_UNIT = EXAMPLES / "dxaparse-pacs.service"
+# unit → (the command it runs, the doc that installs it)
+UNITS = {WATCH_UNIT: ("watch", "watcher.md"), PACS_UNIT: ("pacs", "pacs.md")}
 
 
 # --- docs/examples/site.toml ---------------------------------------------------------------------------
@@ -61,45 +64,66 @@ def _unit(path: Path) -> dict[str, list[str]]:
     return keys
 
 
-def test_watch_unit_runs_as_documented():
-    unit = _unit(WATCH_UNIT)
+def _argv(unit: Path) -> list[str]:
+    """ExecStart without the global options before the command (`-v`)."""
+    argv = shlex.split(_unit(unit)["ExecStart"][0])
+    return [argv[0], *[a for a in argv[1:] if a not in ("-v", "-vv")]]
+
+
+@pytest.mark.parametrize("unit_file", UNITS, ids=lambda p: p.name)
+def test_unit_runs_as_documented(unit_file):
+    command, doc = UNITS[unit_file]
+    unit = _unit(unit_file)
     assert unit["User"] == ["dxaparse"] and unit["UMask"] == ["0027"]
     assert unit["Restart"] == ["on-failure"] and unit["RestartPreventExitStatus"] == ["2"]
-    argv = shlex.split(unit["ExecStart"][0])
-    assert argv[:2] == ["/opt/dxaparse/bin/dxaparse", "watch"]
+    argv = _argv(unit_file)
+    assert argv[:2] == ["/opt/dxaparse/bin/dxaparse", command]
     assert argv[argv.index("--config") + 1] == SITE_TOML
+    doc_text = (DOCS / doc).read_text(encoding="utf-8")
+    assert f"examples/{unit_file.name}" in doc_text
+    assert "[Service]" not in doc_text  # the unit lives in one place, the file the tests check
+    assert f"install -m 0644 docs/examples/{unit_file.name} /etc/systemd/system/{unit_file.name}" in doc_text
+    assert "[dev" not in doc_text
+
+
+def test_watcher_doc_installs_user_group_venv_settings_and_export_folder():
     watcher_md = (DOCS / "watcher.md").read_text(encoding="utf-8")
-    assert "examples/dxaparse-watch.service" in watcher_md
-    assert "[Service]" not in watcher_md  # the unit lives in one place, the file the tests check
     for step in ("useradd --system", "dxaparse-export", "-m 2750 /srv/dxaparse/out",
                  "/opt/dxaparse/bin/pip install 'dxaparse[ocr]'", SITE_TOML):
         assert step in watcher_md, step
-    assert "[dev" not in watcher_md
+    # the PACS unit's install starts from those steps, and both units share what they create
+    assert "watcher.md#running-it-as-a-service-systemd" in (DOCS / "pacs.md").read_text(encoding="utf-8")
+    watch, pacs = _argv(WATCH_UNIT), _argv(PACS_UNIT)
+    for option in ("--store", "--out-dir", "--config"):
+        assert watch[watch.index(option) + 1] == pacs[pacs.index(option) + 1], option
 
 
-def test_watch_unit_options_are_options_of_dxaparse_watch():
-    argv = shlex.split(_unit(WATCH_UNIT)["ExecStart"][0])
-    helped = subprocess.run([sys.executable, "-m", "dxaparse.cli", "watch", "--help"], cwd=ROOT,
+@pytest.mark.parametrize("unit_file", UNITS, ids=lambda p: p.name)
+def test_unit_options_are_options_of_its_command(unit_file):
+    command, _ = UNITS[unit_file]
+    argv = _argv(unit_file)
+    helped = subprocess.run([sys.executable, "-m", "dxaparse.cli", command, "--help"], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert helped.returncode == 0, helped.stderr
     known = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", helped.stdout))
     used = [a for a in argv[2:] if a.startswith("-")]
     assert used and set(used) <= known, set(used) - known
-    args = build_parser().parse_args(argv[1:])  # and their values parse
+    args = build_parser().parse_args(shlex.split(_unit(unit_file)["ExecStart"][0])[1:])  # values parse
     assert str(args.config) == SITE_TOML and args.out_format
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None,
                     reason="systemd-analyze not installed (scripts/install-peers installs systemd)")
-def test_watch_unit_passes_systemd_analyze_verify(tmp_path):
+@pytest.mark.parametrize("unit_file", UNITS, ids=lambda p: p.name)
+def test_unit_passes_systemd_analyze_verify(tmp_path, unit_file):
     # verify checks that ExecStart's program exists: point it at a stand-in, the rest unchanged
     program = tmp_path / "opt" / "dxaparse" / "bin" / "dxaparse"
     program.parent.mkdir(parents=True)
     program.write_text("#!/bin/sh\nexit 0\n")
     program.chmod(0o755)
-    text = WATCH_UNIT.read_text(encoding="utf-8")
+    text = unit_file.read_text(encoding="utf-8")
     assert text.count("/opt/dxaparse/bin/dxaparse ") == 1
-    unit = tmp_path / WATCH_UNIT.name
+    unit = tmp_path / unit_file.name
     unit.write_text(text.replace("/opt/dxaparse/bin/dxaparse ", f"{program} "), encoding="utf-8")
     run = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True,
                          timeout=60)
