@@ -15,7 +15,7 @@ import sys
 
 from .errors import SettingsError
 
-COMMANDS = ["code", "watch", "export", "pacs", "batch"]
+COMMANDS = ["code", "watch", "export", "pacs", "batch", "release"]
 
 
 class _Version(argparse.Action):

@@ -203,10 +203,73 @@ class Coding(Model):
         return self
 
 
+class BillingStatus(StrEnum):
+    """Whether the exam's charge may leave dxaparse (docs/coding.md, "Held charges and release")."""
+
+    READY = "ready"          # no hold: the charge goes out with the result
+    HELD = "held"            # at least one hold: no charge is sent, results go out as preliminary
+    RELEASED = "released"    # was held; a person released it (who and when are recorded)
+
+
+class HoldReason(StrEnum):
+    """Why a charge is held. A closed list: each has a check in `dxaparse.billing.CHECKS`."""
+
+    NEEDS_REVIEW = "needs_review"                    # the coding has review flags (coding.md §6)
+    MISSING_PATIENT_ID = "missing_patient_id"        # no identifier to post the charge against
+    MISSING_EXAM_DATE = "missing_exam_date"          # no date of service (never invented)
+    PATIENT_MISMATCH = "patient_mismatch"            # the exam's objects or pages name different patients
+    DATE_MISMATCH = "date_mismatch"                  # the exam's objects or pages give different dates
+    NO_TABLE_FOR_DATE = "no_table_for_date"          # no code table covers the date of service
+    OUTSIDE_FILING_WINDOW = "outside_filing_window"  # older than the payer's timely-filing limit
+    RELEASE_REQUIRED = "release_required"            # the site bills only released exams
+    NOT_ASSESSED = "not_assessed"                    # stored before billing states existed
+
+
+class Hold(Model):
+    reason: HoldReason
+    message: str = Field(min_length=1)
+
+
+class Release(Model):
+    by: str = Field(min_length=1, description="who released the charge")
+    at: dt.datetime = Field(description="when (UTC)")
+    note: str | None = None
+
+
+class Billing(Model):
+    """Whether the charge may go out: separate from `coding.needs_review`, which is a coding question."""
+
+    status: BillingStatus
+    holds: list[Hold] = Field(default_factory=list,
+                              description="why the charge is (or was, once released) held")
+    release: Release | None = Field(default=None, description="who released a held charge, and when")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Billing:
+        if (self.status is BillingStatus.READY) != (not self.holds):
+            raise ValueError("billing status is ready exactly when there are no holds")
+        if (self.status is BillingStatus.RELEASED) != (self.release is not None):
+            raise ValueError("a released charge, and only one, records its release")
+        return self
+
+    @property
+    def billable(self) -> bool:
+        """May the charge (DFT^P03) and the final results go out?"""
+        return self.status is not BillingStatus.HELD
+
+
+NOT_ASSESSED = Billing(status=BillingStatus.HELD, holds=[Hold(
+    reason=HoldReason.NOT_ASSESSED,
+    message="stored before dxaparse decided billing states; release it to bill it")])
+"""The billing of a result stored without one: held, never billed on an assumption."""
+
+
 class ExamResult(Findings):
     """One exam of the public result format v1."""
 
     coding: Coding
+    # Addition to v1: whether the charge may go out (docs/result-format.md).
+    billing: Billing = Field(default_factory=lambda: NOT_ASSESSED.model_copy(deep=True))
 
     def to_json_dict(self) -> dict:
         return self.model_dump(mode="json")

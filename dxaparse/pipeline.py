@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from .billing import decide
 from .code import CodingSettings, code_findings
 from .errors import InputError
 from .models import ExamResult, Findings
@@ -13,9 +15,11 @@ from .read.layout.values import DateOrder
 from .read.options import ReadOptions
 
 
-def result_of(findings: Findings, settings: CodingSettings) -> ExamResult:
-    """Attach the coding block to a reader's findings."""
-    return ExamResult(**dict(findings), coding=code_findings(findings, settings))
+def result_of(findings: Findings, settings: CodingSettings, today: dt.date | None = None) -> ExamResult:
+    """Attach the coding block, then the billing state, to a reader's findings. `today` (default: the
+    local date) ends the payer's filing window."""
+    coding = code_findings(findings, settings)
+    return ExamResult(**dict(findings), coding=coding, billing=decide(findings, coding, settings, today))
 
 
 def read_options(settings: CodingSettings, *, password: str | None = None, ocr: bool = True) -> ReadOptions:

@@ -10,7 +10,8 @@ from dxaparse.models import ExamResult
 
 
 def exam(n: int = 0, **overrides) -> ExamResult:
-    """A hip + spine + VFA exam, osteoporosis at the left femoral neck; `n` varies the content hash."""
+    """A hip + spine + VFA exam, osteoporosis at the left femoral neck, ready to bill; `n` varies the
+    content hash."""
     data = {
         "source": {"path": f"/share/report-{n}.pdf", "kind": "pdf", "vendor": "hologic",
                    "sha256": hashlib.sha256(f"exam {n}".encode()).hexdigest()},
@@ -40,6 +41,7 @@ def exam(n: int = 0, **overrides) -> ExamResult:
                       {"code": "Z79.83", "reason": "long-term bisphosphonate"}],
             "flags": [], "needs_review": False,
         },
+        "billing": {"status": "ready", "holds": []},
     }
     data.update(overrides)
     return ExamResult.model_validate(data)

@@ -30,6 +30,17 @@ from dxaparse.models import ExamResult
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOK_AET = "DXAHOOK"
+SITE_NO_LIMIT = "timely_filing_months = 0\n"
+"""Site settings under which the test studies bill: their fixed date of service ages past any filing
+window, and a test must not start failing a year after it was written."""
+
+
+def site_config(folder: Path, text: str = SITE_NO_LIMIT) -> Path:
+    """A site settings file for `--config`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "site.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
 CT_IMAGE = "1.2.840.10008.5.1.4.1.1.2"
 _config.STORE_SEND_CHUNKED_DATASET = True  # a file is sent byte for byte, broken ones too
 
@@ -86,7 +97,9 @@ def _base(sop_class: str, study: str, modality: str, manufacturer: str) -> Datas
     ds.StudyInstanceUID, ds.SeriesInstanceUID = study, generate_uid()
     ds.Modality, ds.Manufacturer = modality, manufacturer
     ds.PatientName, ds.PatientID = "TEST^PATIENT", "PACS-TEST-1"
-    ds.PatientSex, ds.PatientAge, ds.StudyDate = "F", "067Y", "20240301"
+    # A date of service inside the bundled code tables, so that a site with no filing limit (SITE_NO_LIMIT)
+    # bills it whenever the tests run.
+    ds.PatientSex, ds.PatientAge, ds.StudyDate = "F", "067Y", "20260302"
     ds.AccessionNumber = "ACC" + study.rsplit(".", 1)[-1][-8:]
     ds.file_meta = FileMetaDataset()
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian

@@ -166,12 +166,14 @@ def _recipe() -> dict:
 def test_hl7_recipe_reads_the_segments_of_dxaparse_code_output(tmp_path, cli):
     sample = ROOT / "samples" / "findings" / "axial-vfa-forearm-tbs.json"
     out = tmp_path / "exam.hl7"
-    run = cli("code", "--format", "hl7", "-o", str(out), str(sample))
+    site = tmp_path / "site.toml"  # the sample's date of service is past any filing window: no limit
+    site.write_text("timely_filing_months = 0\n", encoding="utf-8")
+    run = cli("code", "--config", str(site), "--format", "hl7", "-o", str(out), str(sample))
     assert run.code == 0, run.err
     raw = out.read_bytes()
     assert b"\r" in raw  # the file does hold CRs, which a plain open() would turn into LFs
 
-    coding = json.loads(cli("code", str(sample)).out)["coding"]
+    coding = json.loads(cli("code", "--config", str(site), str(sample)).out)["coding"]
     ft1, dg1 = ["FT1"] * len(coding["cpt"]), ["DG1"] * len(coding["icd10"])
 
     messages = _recipe()["read_hl7"](out)

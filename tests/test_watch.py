@@ -259,11 +259,13 @@ def test_a_dicom_study_dropped_object_by_object_is_coded_once_as_one_exam(tmp_pa
         assert w.report.outcomes[1].status == "duplicate" and w.store.count() == 1
 
 
-def test_a_late_object_makes_its_study_re_coded_whole_as_an_amended_result(tmp_path):
+def test_a_late_object_makes_its_study_re_coded_whole_as_an_amended_result(tmp_path, cli):
     """The real DICOM reader: four objects of a study are coded, then the VFA object arrives late. The
     study is re-coded with the four from done/ — the amended result is the one `dxaparse code` gives for
-    the whole study — never as a partial exam of the late object; its hl7 export corrects the results
-    and, the codes having changed, credits the first charge before posting the new one."""
+    the whole study — never as a partial exam of the late object. The sample exam is years old, so each
+    result is held (outside the filing window): its hl7 export holds preliminary results only. Once the
+    first result was released and billed, releasing the amended one credits the first charge (the codes
+    changed) before posting the new one, and corrects the results."""
     sample = ROOT / "samples" / "dicom" / "hologic-study-sr-iva"
     expected = json.loads(sample.with_name(sample.name + ".expected.json").read_text())
     uid = expected["exam"]["study_uid"]
@@ -275,6 +277,10 @@ def test_a_late_object_makes_its_study_re_coded_whole_as_an_amended_result(tmp_p
         wait_for(lambda: len(w.names(w.done / "ward")) == 4, "the first objects filed")
         (first,) = w.store.iter_results()
         assert [c.code for c in first.coding.cpt] == ["77080"] and first.exam.study_uid == uid
+        assert first.billing.status == "held"
+        run = cli("release", "--store", str(w.store.path), first.source.sha256, "--by", "coder1",
+                  "--out-dir", str(out))
+        assert run.code == 0, run.err
 
         shutil.copy(sample / "iva.dcm", w.inbox / "IM-late")  # another folder: the study UID decides
         wait_for(lambda: len(w.report.outcomes) == 2, "the late object coded")
@@ -294,9 +300,16 @@ def test_a_late_object_makes_its_study_re_coded_whole_as_an_amended_result(tmp_p
         assert not w.store.has(late_alone)
         assert set(w.store.study_inputs(uid)) == {sha256_file(p) for p in w.done.rglob("*") if p.is_file()}
 
+        assert amended.billing.status == "held"
         hl7 = (out / "hl7" / f"{amended.source.sha256}.hl7").read_bytes().decode().split("\n")
-        assert [m.split("|")[8].split("^")[:2] for m in hl7 if m] == [["DFT", "P03"]] * 2 + [["ORU", "R01"]]
-        credit, charge, oru = (m for m in hl7 if m)
+        assert [m.split("|")[8].split("^")[:2] for m in hl7 if m] == [["ORU", "R01"]]
+        assert "|P\r" in hl7[0] + "\r" and "FT1" not in hl7[0]
+        run = cli("release", "--store", str(w.store.path), amended.source.sha256, "--out-dir", str(out))
+        assert run.code == 0, run.err
+        released = (out / "hl7" / f"{amended.source.sha256}.release.hl7").read_bytes().decode()
+        released = [m for m in released.split("\n") if m]
+        assert [m.split("|")[8].split("^")[:2] for m in released] == [["DFT", "P03"]] * 2 + [["ORU", "R01"]]
+        credit, charge, oru = released
         assert "|CD|" in credit and "77080" in credit and "77085" in charge and "|C\r" in oru + "\r"
         assert sorted(p.name for p in (out / "json").iterdir()) == sorted(
             f"{r.source.sha256}.json" for r in results)

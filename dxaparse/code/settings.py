@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import SettingsError
 from .tables import cpt
@@ -31,6 +31,11 @@ class CodingSettings(BaseModel):
     # How a printed date like 03/05/2024 is read when day and month could be either (a dotted date is
     # always day first, and a part over 12 decides): the site's scanners print month-first or day-first.
     date_order: Literal["month-first", "day-first"] = "month-first"
+    # Whether an exam with no billing hold bills at once, or waits for `dxaparse release` like a held one.
+    bill_ready_exams: Literal["at-once", "on-release"] = "at-once"
+    # The payer's timely-filing limit in months from the date of service (Medicare: 12, 42 CFR 424.44);
+    # an older exam is coded for the record but held. 0: no limit.
+    timely_filing_months: int = Field(default=12, ge=0, le=120)
 
     @field_validator("tbs_split_codes")
     @classmethod

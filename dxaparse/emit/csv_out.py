@@ -16,7 +16,7 @@ from ..models import ExamResult, Measurement
 EXAM_COLUMNS = ["sha256", "source_path", "source_kind", "vendor", "patient_id", "sex", "age_years",
                 "exam_date", "study_uid", "accession", "category", "basis_score", "basis_site", "basis_side",
                 "basis_label", "basis_value", "cpt", "icd10",
-                "needs_review", "flags"]
+                "needs_review", "flags", "billing_status", "holds"]
 MEASUREMENT_COLUMNS = ["site", "side", "label", "vertebrae", "bmd", "bmc", "area", "t_score", "z_score",
                        "excluded"]
 COLUMNS = EXAM_COLUMNS + MEASUREMENT_COLUMNS
@@ -52,6 +52,8 @@ def _exam_row(r: ExamResult) -> dict:
         "icd10": "; ".join(line.code for line in c.icd10),
         "needs_review": int(c.needs_review),
         "flags": "; ".join(f.code for f in c.flags),
+        "billing_status": r.billing.status.value,
+        "holds": "; ".join(h.reason.value for h in r.billing.holds),
     }
 
 

@@ -4,6 +4,7 @@ Observation per reported value, built and validated by fhir.resources.
 fhir.resources 8 ships R5 (default), R4B (4.3.0) and STU3 models; R4B is its R4 line — Bundle,
 Patient, DiagnosticReport and Observation are unchanged from R4 (4.0.1) in every element used here.
 Resource ids are UUIDs derived from the content hash, so exporting an exam again gives the same ids.
+A held exam (`billing.status` held) is `preliminary`, its report and observations alike, until released.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _GENDER = {"F": "female", "M": "male", "O": "other"}
 def bundle(result: ExamResult) -> Bundle:
     """A `collection` Bundle: Patient, DiagnosticReport, then the Observations it lists as results."""
     sha = result.source.sha256
+    status = "final" if result.billing.billable else "preliminary"
     patient_url = _urn(sha, "patient")
     when = {"effectiveDateTime": result.exam.date.isoformat()} if result.exam.date else {}
     patient = Patient(
@@ -35,14 +37,15 @@ def bundle(result: ExamResult) -> Bundle:
         identifier=[{"value": result.patient.id}] if result.patient.id else None,
         gender=_GENDER.get(result.patient.sex or ""),
     )
-    observations = [_observation(sha, n, v, patient_url, when) for n, v in enumerate(values(result), 1)]
+    observations = [_observation(sha, n, v, patient_url, when, status)
+                    for n, v in enumerate(values(result), 1)]
     identifiers = [{"system": "urn:dxaparse:sha256", "value": sha}]
     if result.exam.study_uid:
         identifiers.append({"system": "urn:dicom:uid", "value": f"urn:oid:{result.exam.study_uid}"})
     report = DiagnosticReport(
         id=_id(sha, "report"),
         identifier=identifiers,
-        status="final",
+        status=status,
         category=[{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "RAD"}]}],
         code={"coding": [{"system": LOINC, "code": REPORT_CODE}], "text": "DXA skeletal system study report"},
         subject={"reference": patient_url},
@@ -65,11 +68,11 @@ def to_fhir(results: list[ExamResult], many: bool) -> str:
     return "".join(bundle(r).model_dump_json() + "\n" for r in results)
 
 
-def _observation(sha: str, n: int, v: Value, subject: str, when: dict) -> Observation:
+def _observation(sha: str, n: int, v: Value, subject: str, when: dict, status: str) -> Observation:
     m = v.measurement
     return Observation(
         id=_id(sha, f"obs{n}"),
-        status="final",
+        status=status,
         category=[{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
                                "code": "imaging"}]}],
         code={"coding": [{"system": LOINC if v.loinc else LOCAL, "code": v.code}], "text": v.text},

@@ -1,9 +1,12 @@
 """HL7 v2.5.1 exports, built with hl7apy: DFT^P03 posts the charges, ORU^R01 sends the results.
 
 Messages come from hl7apy's message structures (never string concatenation) so field positions and
-escaping follow the standard. `to_hl7` writes both messages of every exam, DFT first; segments end
+escaping follow the standard. `to_hl7` writes the messages of every exam, DFT first; segments end
 with CR as HL7 requires and each message is followed by one LF, so a file holds one message per
 LF-separated record (docs/exports.md).
+
+A held exam (`billing.status` held) gets no DFT^P03 at all, and its ORU^R01 says preliminary (P):
+nothing that could be posted as a charge leaves before a person releases it (dxaparse.billing).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from hl7apy.core import Message
 from hl7apy.v2_5_1 import FT, ST
 
 from ..models import ExamResult
+from . import HL7_KINDS
 from .loinc import REPORT_CODE, values
 
 VERSION = "2.5.1"
@@ -29,7 +33,9 @@ def dft_p03(result: ExamResult, now: dt.datetime | None = None) -> Message:
     msg.evn.evn_1 = "P03"
     msg.evn.evn_2 = msg.msh.msh_7.value
     _pid(msg.pid, result)
-    service_date = _date(result.exam.date) or msg.msh.msh_7.value[:8]
+    if not result.billing.billable or result.exam.date is None:  # the holds keep these from billing
+        raise ValueError("a held exam, or one without a date of service, has no charge to post")
+    service_date = _date(result.exam.date)
     icd = [f"{line.code}^^I10" for line in result.coding.icd10]
     for n, line in enumerate(result.coding.cpt, 1):
         ft1 = msg.add_group("DFT_P03_FINANCIAL").ft1
@@ -52,9 +58,14 @@ def dft_p03(result: ExamResult, now: dt.datetime | None = None) -> Message:
     return msg
 
 
-def oru_r01(result: ExamResult, now: dt.datetime | None = None) -> Message:
-    """Unsolicited result: OBR for the DXA report (LOINC 38269-7), one OBX per reported value."""
-    msg = _message("ORU_R01", "O", result, now)
+def oru_r01(result: ExamResult, now: dt.datetime | None = None, status: str | None = None) -> Message:
+    """Unsolicited result: OBR for the DXA report (LOINC 38269-7), one OBX per reported value.
+    `status` (OBR-25, OBX-11): F final, C correction, P preliminary; by default P while the exam is
+    held, else F."""
+    status = status or ("F" if result.billing.billable else "P")
+    # The status is part of the control ID: the final results sent on release are another message
+    # than the preliminary ones sent before, and an outbox or receiver must not drop them as a repeat.
+    msg = _message("ORU_R01", "O" if status == "F" else status, result, now)
     group = msg.add_group("ORU_R01_PATIENT_RESULT")
     _pid(group.add_group("ORU_R01_PATIENT").pid, result)
     order = group.add_group("ORU_R01_ORDER_OBSERVATION")
@@ -65,7 +76,7 @@ def oru_r01(result: ExamResult, now: dt.datetime | None = None) -> Message:
     obr.obr_4 = f"{REPORT_CODE}^DXA skeletal system study report^LN"
     if result.exam.date:
         obr.obr_7 = _date(result.exam.date)
-    obr.obr_25 = "F"
+    obr.obr_25 = status
     if result.impression:
         order.add_segment("NTE").nte_3 = FT(result.impression)
     for n, v in enumerate(values(result), 1):
@@ -79,41 +90,40 @@ def oru_r01(result: ExamResult, now: dt.datetime | None = None) -> Message:
             obx.obx_4 = str(v.group)
         obx.obx_5 = format(Decimal(repr(v.value)), "f")
         obx.obx_6 = f"{v.unit}^^UCUM"
-        obx.obx_11 = "F"
+        obx.obx_11 = status
     return msg
 
 
 def to_hl7(results: list[ExamResult], many: bool) -> str:
-    """DFT^P03 then ORU^R01 for each exam, each message followed by LF."""
+    """The messages of each exam (`hl7_messages`, as a first result), each followed by LF."""
     now = dt.datetime.now()
-    return "".join(m.to_er7() + "\n" for r in results for m in (dft_p03(r, now), oru_r01(r, now)))
+    return "".join(er7 + "\n" for r in results for _, er7 in hl7_messages(r, None, HL7_KINDS, now))
 
 
-def hl7_messages(result: ExamResult, previous: ExamResult | None,
-                 kinds: Iterable[str]) -> list[tuple[str, str]]:
-    """(kind, ER7 text) to send for a newly stored result; `previous` is the study's result it amends
-    (None for a first result). An amended result sends a corrected ORU^R01 (result status C) and its
-    charges only if they changed: a DFT^P03 crediting the previous lines (FT1-6 CD), then the new ones.
-    Used by the PACS hook (MLLP) and the result sink (hl7 export files of amended results)."""
+def hl7_messages(result: ExamResult, billed: ExamResult | None, kinds: Iterable[str],
+                 now: dt.datetime | None = None) -> list[tuple[str, str]]:
+    """(kind, ER7 text) to send for a result; `billed` is the study's earlier result whose charges and
+    final results went out (None if none did: a first result, or every earlier one was held).
+
+    - A held result sends its ORU^R01 as preliminary (P) and no DFT^P03.
+    - A billable (ready or released) result sends its charges, crediting `billed`'s lines first (FT1-6
+      CD) when the charges changed, and its ORU^R01 as final (F), or as a correction (C) of `billed`.
+      With `billed` and unchanged charges no DFT goes out: the charge stands once.
+    Used by `to_hl7`, the PACS hook (MLLP), the result sink (hl7 export files) and `dxaparse release`."""
     out = []
-    charges_changed = previous is None or _charges(previous) != _charges(result)
-    if "dft" in kinds and charges_changed:
-        if previous is not None and previous.coding.cpt:
-            credit = dft_p03(previous)
+    billable = result.billing.billable
+    if "dft" in kinds and billable and (billed is None or _charges(billed) != _charges(result)):
+        if billed is not None and billed.coding.cpt:
+            credit = dft_p03(billed, now)
             credit.msh.msh_10 = result.source.sha256[:19] + "R"
             for group in credit.dft_p03_financial:
                 group.ft1.ft1_6 = "CD"
             out.append(("DFT^P03 credit", credit.to_er7()))
         if result.coding.cpt:
-            out.append(("DFT^P03", dft_p03(result).to_er7()))
+            out.append(("DFT^P03", dft_p03(result, now).to_er7()))
     if "oru" in kinds:
-        oru = oru_r01(result)
-        if previous is not None:
-            order = oru.oru_r01_patient_result.oru_r01_order_observation
-            order.obr.obr_25 = "C"
-            for group in order.oru_r01_observation:
-                group.obx.obx_11 = "C"
-        out.append(("ORU^R01", oru.to_er7()))
+        status = "P" if not billable else "C" if billed is not None else "F"
+        out.append(("ORU^R01", oru_r01(result, now, status).to_er7()))
     return out
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where a result is read back: `default_path` alone stays cheap for the CLI
-    from ..models import ExamResult
+    from ..models import Billing, ExamResult
 
 MIGRATIONS = [
     """
@@ -204,20 +204,49 @@ class Store:
         return self._exists("SELECT 1 FROM inputs WHERE sha256 = ?1 UNION ALL "
                             "SELECT 1 FROM exams WHERE sha256 = ?1", sha256)
 
-    def latest(self, study_uid: str | None, before: str | None = None) -> ExamResult | None:
+    def latest(self, study_uid: str | None, before: str | None = None, *,
+               billed: bool = False) -> ExamResult | None:
         """The study's most recently stored result, None if it has none. With `before` (an exam's content
         hash): the study's result stored just before that exam — the one an amended result replaces —
-        or, while that exam is not stored yet, the latest."""
+        or, while that exam is not stored yet, the latest. With `billed`: the latest of those whose
+        charge went out (billing ready or released), the one an amended charge credits."""
         if not study_uid:
             return None
         with self._lock:
-            row = self._db.execute(
+            rows = self._db.execute(
                 "SELECT result_json FROM exams WHERE study_uid = ?1 AND sha256 IS NOT ?2 AND id < "
                 "COALESCE((SELECT id FROM exams WHERE sha256 = ?2), 9223372036854775807) "
-                "ORDER BY id DESC LIMIT 1", (study_uid, before)).fetchone()
+                "ORDER BY id DESC", (study_uid, before))
+            from ..models import ExamResult
+
+            for (text,) in rows:
+                result = ExamResult.model_validate_json(text)
+                if not billed or result.billing.billable:
+                    return result
+        return None
+
+    def set_billing(self, sha256: str, billing: Billing) -> ExamResult:
+        """Record a stored exam's new billing state (a release); returns the updated result."""
         from ..models import ExamResult
 
-        return ExamResult.model_validate_json(row[0]) if row else None
+        with self._lock, self._tx() as db:
+            row = db.execute("SELECT result_json FROM exams WHERE sha256 = ?", (sha256,)).fetchone()
+            if row is None:
+                raise KeyError(sha256)
+            result = ExamResult.model_validate_json(row[0])
+            result.billing = billing
+            db.execute("UPDATE exams SET result_json = ? WHERE sha256 = ?",
+                       (result.model_dump_json(), sha256))
+        return result
+
+    def find(self, prefix: str) -> list[ExamResult]:
+        """Stored exams whose content hash starts with `prefix` (how a person names an exam)."""
+        from ..models import ExamResult
+
+        with self._lock:
+            rows = self._db.execute("SELECT result_json FROM exams WHERE sha256 LIKE ? || '%' ORDER BY id",
+                                    (prefix.lower(),)).fetchall()
+        return [ExamResult.model_validate_json(text) for (text,) in rows]
 
     def study_inputs(self, study_uid: str) -> dict[str, str | None]:
         """Content hash → filed path (None if not recorded) of every input of the study's stored exams."""

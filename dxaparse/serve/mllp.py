@@ -21,6 +21,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 START, END = b"\x0b", b"\x1c\x0d"
+POLL = 2.0
+"""Seconds between looks at an empty outbox for messages queued by another process."""
 
 
 class MllpError(Exception):
@@ -153,8 +155,10 @@ class Deliverer(threading.Thread):
     def run(self) -> None:
         while not self._halt.is_set():
             item, due = self.outbox.head()
-            wait = None if item is None else due - time.time()
-            if wait is None or wait > 0:
+            # An empty queue is looked at again every POLL seconds: `dxaparse release`, another
+            # process, queues released charges into the same outbox file.
+            wait = POLL if item is None else due - time.time()
+            if wait > 0:
                 self._wake.wait(wait)
                 self._wake.clear()
                 continue

@@ -6,7 +6,8 @@ result that cannot be exported fails as a whole), written under a hidden pending
 an export file exists exactly for each stored exam, and a duplicate never produces a second charge.
 An amended result (a study re-coded with more objects) gets export files of its own; its hl7 file holds
 what the PACS hook sends for it (`emit.hl7.hl7_messages`): the corrected ORU^R01 and, only if the
-charges changed, a credit of the previous ones and the new charge.
+charges changed, a credit of the last billed ones and the new charge. A held exam's hl7 file holds
+its preliminary ORU^R01 alone; `dxaparse release` writes the charge once it is released.
 """
 
 from __future__ import annotations
@@ -81,13 +82,13 @@ class ResultSink:
 
     def _render(self, result: ExamResult) -> list[tuple[str, str]]:
         texts = []
-        previous = None
+        billed = None
         if "hl7" in self.formats:
-            previous = self.store.latest(result.exam.study_uid, before=result.source.sha256)
+            billed = self.store.latest(result.exam.study_uid, before=result.source.sha256, billed=True)
         for fmt in self.formats:
             try:
-                if fmt == "hl7" and previous is not None:  # amended: correct the results, credit charges
-                    text = "".join(er7 + "\n" for _, er7 in hl7_messages(result, previous, HL7_KINDS))
+                if fmt == "hl7" and billed is not None:  # amended: correct the results, credit charges
+                    text = "".join(er7 + "\n" for _, er7 in hl7_messages(result, billed, HL7_KINDS))
                 else:
                     text = FORMATS[fmt]([result], False)
                 texts.append((fmt, text))

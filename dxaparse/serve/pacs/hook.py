@@ -63,6 +63,7 @@ class Hook:
         self.sink.commit(results, [sha256_file(f) for f in files])
         if self.mllp:
             for result in results:
-                previous = self.sink.store.latest(result.exam.study_uid, before=result.source.sha256)
-                for kind, text in hl7_messages(result, previous, self.hl7_kinds):
+                billed = self.sink.store.latest(result.exam.study_uid, before=result.source.sha256,
+                                                billed=True)
+                for kind, text in hl7_messages(result, billed, self.hl7_kinds):
                     self.mllp.enqueue(kind, text)
