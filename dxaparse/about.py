@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import tomllib
+from collections import namedtuple
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
@@ -24,14 +24,12 @@ TABLE_FILES = {"CPT": "cpt-*.toml", "ICD-10-CM": "icd10cm-*.toml"}
 so next year's table is one new file (docs/coding.md, "Code tables by date of service")."""
 
 
-@dataclass(frozen=True)
-class TableHeader:
-    """A code table's `[table]` header: what it is called and the dates of service it is in force."""
+class TableHeader(namedtuple("TableHeader", "path edition effective until")):
+    """A code table's `[table]` header: its file, its name ("CPT 2026", "ICD-10-CM FY2026") and the first
+    and last dates of service it is in force. A named tuple, not a dataclass: `--version` stays clear of
+    `dataclasses` and the `inspect` module it imports."""
 
-    path: Path
-    edition: str              # "CPT 2026", "ICD-10-CM FY2026"
-    effective: dt.date        # first date of service in force
-    until: dt.date            # last date of service in force
+    __slots__ = ()
 
     def covers(self, day: dt.date) -> bool:
         return self.effective <= day <= self.until
