@@ -136,11 +136,12 @@ def _icd10(header: TableHeader) -> IcdTable:
 # --- the tables in force on a date of service ---------------------------------------------------
 
 
-def _chain(kind: str, headers: list[TableHeader]) -> list[TableHeader]:
+def _chain(kind: str, folders: tuple[Path, ...]) -> list[TableHeader]:
     """The headers of one kind, refused unless each table begins the day after the one before ends: an
     overlap would make the choice ambiguous, and a gap would leave dates of service with no table."""
+    headers = table_headers(kind, folders)
     if not headers:
-        raise ValueError(f"no {kind} code table in {', '.join(map(str, TABLE_FOLDERS))}")
+        raise ValueError(f"no {kind} code table in {', '.join(map(str, folders))}")
     for h in headers:
         if h.until < h.effective:
             raise ValueError(f"{h.path}: in force until {h.until}, before it begins ({h.effective})")
@@ -153,8 +154,8 @@ def _chain(kind: str, headers: list[TableHeader]) -> list[TableHeader]:
 
 @functools.cache
 def _tables(folders: tuple[Path, ...]) -> tuple[tuple[CptTable, ...], tuple[IcdTable, ...]]:
-    return (tuple(_cpt(h) for h in _chain("CPT", table_headers("CPT", folders))),
-            tuple(_icd10(h) for h in _chain("ICD-10-CM", table_headers("ICD-10-CM", folders))))
+    return (tuple(_cpt(h) for h in _chain("CPT", folders)),
+            tuple(_icd10(h) for h in _chain("ICD-10-CM", folders)))
 
 
 def cpt_tables() -> tuple[CptTable, ...]:
