@@ -179,3 +179,9 @@ def test_tables_that_leave_a_gap_or_overlap_are_refused(next_year, effective):
         encoding="utf-8")
     with pytest.raises(ValueError, match="overlap or leave a gap"):
         in_force(dt.date(2026, 2, 3))
+
+
+def test_a_folder_without_tables_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(tables_module, "TABLE_FOLDERS", (tmp_path,))
+    with pytest.raises(ValueError, match="no CPT code table in"):
+        in_force(None)
