@@ -1,36 +1,61 @@
-"""What `dxaparse --version` says: the version, the code tables in force and whether OCR is available.
+"""What `dxaparse --version` says: the version, the code tables and their dates, and whether OCR is
+available.
 
 Cheap on purpose: it reads only the tables' `[table]` headers (not the coder, which compiles every
 pattern) and asks whether tesserocr is installed without importing it (importing it loads
-libtesseract). `dxaparse.code.tables` loads the files named here, so what `--version` names is what
-the coder uses.
+libtesseract). `dxaparse.code.tables` finds its tables with `table_headers` below, so what `--version`
+lists is what the coder chooses from.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import tomllib
+from collections import namedtuple
+from collections.abc import Iterable
 from pathlib import Path
 
 from . import __version__
 
 DATA = Path(__file__).resolve().parent / "code" / "data"
-CPT_TABLE = "cpt-2026.toml"
-"""The CPT/HCPCS table the coder loads (a new year: a new file, named here)."""
-ICD10_TABLE = "icd10cm-2026.toml"
-"""The ICD-10-CM table the coder loads."""
+TABLE_FILES = {"CPT": "cpt-*.toml", "ICD-10-CM": "icd10cm-*.toml"}
+"""The code tables by kind: every file of the data folder whose name matches is a table of that kind,
+so next year's table is one new file (docs/coding.md, "Code tables by date of service")."""
 
 
-def code_tables() -> list[str]:
-    """The code tables in force, as their headers name them: e.g. ["CPT 2026", "ICD-10-CM FY2026"]."""
-    cpt = _header(CPT_TABLE)
-    icd = _header(ICD10_TABLE)
-    return [f"CPT {cpt['year']}", str(icd.get("edition") or f"ICD-10-CM {icd.get('year', '?')}")]
+class TableHeader(namedtuple("TableHeader", "path edition effective until")):
+    """A code table's `[table]` header: its file, its name ("CPT 2026", "ICD-10-CM FY2026") and the first
+    and last dates of service it is in force. A named tuple, not a dataclass: `--version` stays clear of
+    `dataclasses` and the `inspect` module it imports."""
+
+    __slots__ = ()
+
+    def covers(self, day: dt.date) -> bool:
+        return self.effective <= day <= self.until
+
+    def span(self) -> str:
+        return f"{self.effective.isoformat()} to {self.until.isoformat()}"
 
 
-def _header(name: str) -> dict:
-    with (DATA / name).open("rb") as fh:
-        return tomllib.load(fh).get("table", {})
+def table_headers(kind: str, folders: Iterable[Path] = (DATA,)) -> list[TableHeader]:
+    """The headers of every table of `kind` ("CPT" or "ICD-10-CM") in `folders`, oldest first."""
+    out = []
+    for path in sorted(p for folder in folders for p in Path(folder).glob(TABLE_FILES[kind])):
+        with path.open("rb") as fh:
+            head = tomllib.load(fh).get("table", {})
+        try:
+            out.append(TableHeader(path=path, edition=head["edition"], effective=head["effective"],
+                                   until=head["until"]))
+        except KeyError as err:
+            raise ValueError(f"{path}: [table] has no {err.args[0]!r}") from None
+    return sorted(out, key=lambda h: h.effective)
+
+
+def code_tables() -> list[TableHeader]:
+    """Every code table shipped, CPT then ICD-10-CM, oldest first: the coder picks, for each exam, the
+    one of each kind in force on its date."""
+    return [h for kind in TABLE_FILES for h in table_headers(kind)]
 
 
 def ocr_status() -> str:
@@ -47,5 +72,7 @@ def ocr_status() -> str:
 
 
 def version_text() -> str:
-    return "\n".join([f"dxaparse {__version__}", f"code tables: {', '.join(code_tables())}",
-                      f"OCR: {ocr_status()}"])
+    tables = code_tables()
+    width = max(len(h.edition) for h in tables)
+    return "\n".join([f"dxaparse {__version__}", "code tables, by date of service:",
+                      *(f"  {h.edition:<{width}}  {h.span()}" for h in tables), f"OCR: {ocr_status()}"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dxaparse.code import CodingSettings, code_findings
-from dxaparse.code.tables import cpt
+from dxaparse.code.tables import cpt_tables
 from dxaparse.models import Coding, Findings
 
 POST = {"sex": "F", "age_years": 67, "menopausal_status": "post"}
@@ -153,9 +153,10 @@ def test_vfa_is_never_77083_and_77085_is_not_a_plain_bmd_code():
 
 
 @pytest.mark.parametrize("code", ["77082", "77083", "77079", "77078", "76977", "G0130", "77084", "99999"])
-def test_code_table_refuses_deleted_and_non_dxa_codes(code):
+@pytest.mark.parametrize("table", cpt_tables(), ids=lambda t: t.header.edition)
+def test_code_table_refuses_deleted_and_non_dxa_codes(table, code):
     with pytest.raises(ValueError, match=code):
-        cpt().require_active(code)
+        table.require_active(code)
 
 
 @pytest.mark.parametrize(("sex", "age", "status"),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dxaparse.code import CodingSettings, code_findings
-from dxaparse.code.tables import icd10
+from dxaparse.code.tables import in_force
 from dxaparse.models import Category, Findings, Site
 
 SOURCE = {"path": "t.json", "kind": "findings-json", "sha256": "0"}
@@ -38,6 +40,7 @@ findings = st.fixed_dictionaries({
     "patient": patient,
     "measurements": st.lists(st.one_of(measurement, spine_row), max_size=8),
     "exam": st.fixed_dictionaries({
+        "date": st.one_of(st.none(), st.dates(dt.date(2010, 1, 1), dt.date(2035, 12, 31))),
         "scans": st.lists(st.sampled_from(["spine", "hip", "forearm", "calcaneus", "total_body", "vfa"]),
                           max_size=3),
         "completion": st.sampled_from(["complete", "reduced", "discontinued"]),
@@ -59,7 +62,9 @@ coding_settings = st.builds(CodingSettings,
 @settings(max_examples=300, deadline=None)
 @given(findings, coding_settings)
 def test_invariants(data, site_settings):
-    coding = code_findings(Findings.model_validate(data), site_settings)
+    parsed = Findings.model_validate(data)
+    coding = code_findings(parsed, site_settings)
+    tables = in_force(parsed.exam.date)
     cpt_codes = [line.code for line in coding.cpt]
     icd_codes = [line.code for line in coding.icd10]
     assert coding.needs_review == bool(coding.flags)
@@ -67,7 +72,8 @@ def test_invariants(data, site_settings):
     assert len(cpt_codes) == len(set(cpt_codes)) and all(line.units == 1 for line in coding.cpt)
     assert not ("77085" in cpt_codes and {"77080", "77086"} & set(cpt_codes))
     assert not ("77089" in cpt_codes and {"77090", "77091", "77092"} & set(cpt_codes))
-    assert "M85.80" not in icd_codes and set(icd_codes) <= set(icd10().codes)
+    assert "M85.80" not in icd_codes and set(icd_codes) <= set(tables.icd10.codes)
+    assert all(tables.cpt.require_active(code) for code in cpt_codes)
     assert len(icd_codes) == len(set(icd_codes))
     assert "Z13.820" not in icd_codes[:-1]
     assert (coding.basis is None) == (coding.category is Category.INDETERMINATE)

@@ -20,22 +20,27 @@ def _python(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
-def test_python_m_dxaparse_version_names_the_code_tables_and_ocr():
+def test_python_m_dxaparse_version_lists_every_code_table_with_its_dates_and_ocr():
     proc = _python("-m", "dxaparse", "--version")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == f"dxaparse {__version__}"
-    with (about.DATA / about.CPT_TABLE).open("rb") as fh:
-        year = tomllib.load(fh)["table"]["year"]
-    assert lines[1].startswith("code tables: ") and f"CPT {year}" in lines[1] and "ICD-10-CM" in lines[1]
-    assert lines[2].startswith(("OCR: available", "OCR: unavailable"))
+    assert lines[1] == "code tables, by date of service:"
+    files = sorted(about.DATA.glob("cpt-*.toml")) + sorted(about.DATA.glob("icd10cm-*.toml"))
+    listed = lines[2:-1]
+    assert len(listed) == len(files) >= 4          # this year's and last year's CPT and ICD-10-CM
+    for line, path in zip(listed, files, strict=True):
+        with path.open("rb") as fh:
+            head = tomllib.load(fh)["table"]
+        assert line.split() == [*head["edition"].split(), head["effective"].isoformat(), "to",
+                                head["until"].isoformat()]
+    assert lines[-1].startswith(("OCR: available", "OCR: unavailable"))
 
 
-def test_version_names_the_tables_the_coder_loads():
+def test_version_lists_the_tables_the_coder_chooses_from():
     from dxaparse.code import tables
 
-    assert tables._load(about.CPT_TABLE)["table"] == about._header(about.CPT_TABLE)
-    assert about.code_tables()[1] == tables._load(about.ICD10_TABLE)["table"]["edition"]
+    assert about.code_tables() == [t.header for t in (*tables.cpt_tables(), *tables.icd10_tables())]
 
 
 def test_ocr_status_without_tesserocr_does_not_import_it(monkeypatch):

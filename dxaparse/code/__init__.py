@@ -2,8 +2,9 @@
 review flags), following docs/coding.md.
 
 The rules' numbers, codes and wordings live in `data/*.toml` (see docs/coding.md); the modules here
-only apply them. Coding is a pure function of the findings and the site settings, so the same exam
-always codes the same way wherever it enters (CLI, watcher, PACS hook).
+only apply them, with the CPT and ICD-10-CM tables in force on the exam's date (`tables.in_force`).
+Coding is a pure function of the findings and the site settings, so the same exam always codes the
+same way wherever it enters (CLI, watcher, PACS hook), and whenever.
 """
 
 from __future__ import annotations
@@ -18,17 +19,19 @@ from .indications import recognise
 from .quality import uncertain_values
 from .scans import scans_performed
 from .settings import CodingSettings, SettingsError, load_settings
+from .tables import in_force
 
 __all__ = ["CodingSettings", "SettingsError", "code_findings", "load_settings"]
 
 
 def code_findings(findings: Findings, settings: CodingSettings) -> Coding:
-    cpt, cpt_flags = cpt_lines(findings, scans_performed(findings), settings)
+    tables = in_force(findings.exam.date)
+    cpt, cpt_flags = cpt_lines(tables.cpt, findings, scans_performed(findings), settings)
     dx = diagnose(findings.patient, findings.measurements)
     stated = read_impression(findings.impression)
     verdict = reconcile(dx, stated)
-    icd, icd_flags = icd10_lines(dx, verdict, stated, recognise(findings.indications, findings.impression),
-                                 findings.vfa)
+    icd, icd_flags = icd10_lines(tables.icd10, dx, verdict, stated,
+                                 recognise(findings.indications, findings.impression), findings.vfa)
     flags = in_order([*cpt_flags, *dx.flags, *verdict.flags, *icd_flags,
                       *uncertain_values(findings.measurements, findings.exam.doubts)])
     return Coding(cpt=cpt, category=verdict.category, basis=dx.lowest.basis() if dx.lowest else None,

@@ -2,8 +2,8 @@
 
 The selection follows coding.md §1: axial + VFA the same day is one 77085, never 77080 + 77086;
 axial + peripheral are both billed with the payer's distinct-service modifier; total body is not a
-bone density study. Codes are chosen by role from the code table, which refuses deleted codes, so a
-deleted code can never come out.
+bone density study. Codes are chosen by role from the code table in force on the exam's date, which
+refuses the codes deleted by then, so a deleted code can never come out.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from ..models import CptLine, Exam, Findings, Flag
 from .flags import flag
 from .scans import Scans
 from .settings import CodingSettings
-from .tables import CptCode, cpt
+from .tables import CptCode, CptTable
 
 _STUDY_ROLES = {"axial", "axial_with_vfa", "vfa_alone", "peripheral"}   # acquisitions: 52/53 apply
 
 
-def cpt_lines(findings: Findings, scans: Scans, settings: CodingSettings) -> tuple[list[CptLine], list[Flag]]:
-    table = cpt()
+def cpt_lines(table: CptTable, findings: Findings, scans: Scans,
+              settings: CodingSettings) -> tuple[list[CptLine], list[Flag]]:
     kinds = scans.kinds()
     chosen: list[tuple[CptCode, str]] = []
     if "axial" in kinds and "vfa" in kinds:
@@ -36,15 +36,14 @@ def cpt_lines(findings: Findings, scans: Scans, settings: CodingSettings) -> tup
         chosen[0] = (entry, f"{why}; the {scans.of_kind('none')} scan is not a bone density study and is "
                             "not billed here (rule of ours)")
     if findings.tbs is not None:
-        chosen += _tbs(settings, findings.tbs.value)
+        chosen += _tbs(table, settings, findings.tbs.value)
 
     billed = {entry.code for entry, _ in chosen}
-    lines = [_line(entry, why, billed, findings.exam, settings) for entry, why in chosen]
+    lines = [_line(table, entry, why, billed, findings.exam, settings) for entry, why in chosen]
     return lines, _flags(scans, kinds)
 
 
-def _tbs(settings: CodingSettings, value: float) -> list[tuple[CptCode, str]]:
-    table = cpt()
+def _tbs(table: CptTable, settings: CodingSettings, value: float) -> list[tuple[CptCode, str]]:
     if not settings.tbs_split:
         return [(table.for_role("tbs_global"), f"TBS {value:g} reported: calculation and interpretation "
                                                "(global); the 77090-77092 split is not configured")]
@@ -53,8 +52,8 @@ def _tbs(settings: CodingSettings, value: float) -> list[tuple[CptCode, str]]:
             for code in settings.tbs_split_codes]
 
 
-def _line(entry: CptCode, why: str, billed: set[str], exam: Exam, settings: CodingSettings) -> CptLine:
-    table = cpt()
+def _line(table: CptTable, entry: CptCode, why: str, billed: set[str], exam: Exam,
+          settings: CodingSettings) -> CptLine:
     mods: list[tuple[str, str]] = []
     if entry.components and (m := table.component_modifier[settings.billing_mode]):
         mods.append((m, f"{settings.billing_mode} component only (billing_mode setting)"))

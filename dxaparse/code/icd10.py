@@ -12,18 +12,18 @@ from .category import OURS, WORDS, Diagnosis
 from .flags import flag
 from .impression import Statement, Verdict
 from .indications import Found
-from .tables import icd10
+from .tables import IcdTable
 
 _LOW = {Category.LOW_BONE_MASS, Category.BELOW_EXPECTED}
 _NO_FINDING = {Category.NORMAL, Category.WITHIN_EXPECTED}
 
 
-def icd10_lines(dx: Diagnosis, verdict: Verdict, stated: Statement | None, found: list[Found],
-                vfa: Vfa) -> tuple[list[IcdLine], list[Flag]]:
-    table = icd10()
+def icd10_lines(table: IcdTable, dx: Diagnosis, verdict: Verdict, stated: Statement | None,
+                found: list[Found], vfa: Vfa) -> tuple[list[IcdLine], list[Flag]]:
+    """The lines from the ICD-10-CM `table` in force on the exam's date."""
     flags: list[Flag] = []
     explanation = "; ".join(p for p in (dx.explanation, verdict.note) if p)
-    finding = _finding(dx, verdict.coded, stated)
+    finding = _finding(table, dx, verdict.coded, stated)
     acute = [f for f in vfa.fractures if f.acute is True and f.grade != 0]
     old = [f for f in vfa.fractures if f.acute is not True and f.grade != 0]
     if acute:
@@ -64,9 +64,9 @@ def icd10_lines(dx: Diagnosis, verdict: Verdict, stated: Statement | None, found
     return lines, flags
 
 
-def _finding(dx: Diagnosis, coded: Category, stated: Statement | None) -> tuple[str, str] | None:
+def _finding(table: IcdTable, dx: Diagnosis, coded: Category,
+             stated: Statement | None) -> tuple[str, str] | None:
     """The bone density finding code and its reason, or None (normal, or no site to code)."""
-    table = icd10()
     if coded is Category.OSTEOPOROSIS:
         if stated and stated.other_cause:
             return (table.finding["osteoporosis_other"],

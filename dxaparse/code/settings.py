@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import SettingsError
-from .tables import cpt
+from .tables import cpt_tables
 
 ENV_VAR = "DXAPARSE_CONFIG"
 
@@ -40,7 +40,9 @@ class CodingSettings(BaseModel):
     @field_validator("tbs_split_codes")
     @classmethod
     def _tbs_parts(cls, codes: tuple[str, ...]) -> tuple[str, ...]:
-        parts = {c.code for c in cpt().with_role("tbs_part")}
+        # A site's split codes serve exams of every year: each must be a TBS part in every CPT table,
+        # or coding an exam of some year would stop on a code that table does not allow.
+        parts = set.intersection(*({c.code for c in t.with_role("tbs_part")} for t in cpt_tables()))
         bad = [c for c in codes if c not in parts]
         if bad:
             raise ValueError(f"{', '.join(bad)} not among the TBS split codes {', '.join(sorted(parts))}")
