@@ -16,7 +16,18 @@ from hypothesis import strategies as st
 
 from dxaparse.code import CodingSettings
 from dxaparse.errors import InputError
-from dxaparse.models import Exam, ExamResult, Fracture, Frax, Measurement, Patient, Source, Tbs, Vfa
+from dxaparse.models import (
+    FINDINGS_INPUT_FIELDS,
+    Exam,
+    ExamResult,
+    Fracture,
+    Frax,
+    Measurement,
+    Patient,
+    Source,
+    Tbs,
+    Vfa,
+)
 from dxaparse.pipeline import process
 from dxaparse.read.findings_json import read_findings_json
 
@@ -187,6 +198,21 @@ def test_a_result_array_of_dxaparse_code_is_refused(tmp_path, cli):
     assert run.code == 2
     want = f"dxaparse: {path}: an array of 2 results; give one findings object per file"
     assert run.err.splitlines() == [want]
+
+
+def test_the_documented_messages_are_the_readers(tmp_path, caplog):
+    doc = (ROOT / "docs" / "result-format.md").read_text(encoding="utf-8")
+    section = doc.split("## Findings JSON as input\n")[1].split("\n## ")[0]
+    refusals = [{"measurements": [{"site": "lumbar_spine", "t-score": -3.1}]}, {"a": 1},
+                {"resourceType": "Bundle", "type": "collection"}, [{"patient": {}}, {"patient": {}}]]
+    for bad in refusals:
+        assert f"`{_refusal(tmp_path, bad)}`" in section
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        read_findings_json(_write(tmp_path, "PATH", {"exam": {"x_ris_code": 1}, "measurements": [
+            {"site": "total_hip", "vendor_note": 1}]}))
+    [record] = caplog.records
+    assert f"`{record.getMessage().removeprefix(str(tmp_path) + '/')}`" in section
+    assert all(f"`{key}`" in section for key in FINDINGS_INPUT_FIELDS)
 
 
 # --- batch ------------------------------------------------------------------------------------------
