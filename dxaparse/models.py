@@ -56,10 +56,52 @@ class Category(StrEnum):
     INDETERMINATE = "indeterminate"
 
 
+class Vertebra(StrEnum):
+    """The lumbar vertebrae a spine measurement can cover (DXA scores L1-L4)."""
+
+    L1 = "L1"
+    L2 = "L2"
+    L3 = "L3"
+    L4 = "L4"
+
+
+# Closed: exactly the modifiers that the code table and the site settings can produce (a test holds them
+# together), so a new one in a table is added here too, and a claim never carries one nobody chose.
+class Modifier(StrEnum):
+    """CPT/HCPCS modifiers a line can carry: 26/TC (billing mode), 52/53 (reduced or discontinued exam),
+    XU/59 (distinct service, by payer), GA/GZ/GY (ABN status)."""
+
+    PROFESSIONAL = "26"          # professional component (billing_mode)
+    TECHNICAL = "TC"             # technical component (billing_mode)
+    REDUCED = "52"               # reduced services (exam.completion)
+    DISCONTINUED = "53"          # discontinued procedure (exam.completion)
+    DISTINCT_XU = "XU"           # distinct service, Medicare payer profile
+    DISTINCT_59 = "59"           # distinct service, commercial payer profile
+    ABN_GA = "GA"                # ABN on file (abn setting)
+    ABN_GZ = "GZ"                # expected denial, no ABN on file
+    ABN_GY = "GY"                # statutorily excluded service
+
+
+class FlagCode(StrEnum):
+    """Review flag keys, in the order of coding.md §6; stable, as scripts and the store filter on them.
+    What each asks a coder to check is in the flag's message."""
+
+    NO_USABLE_SCORE = "no_usable_score"                              # §6.1
+    NO_BILLABLE_STUDY = "no_billable_study"                          # §6.2
+    UNKNOWN_SCAN_OR_SITE = "unknown_scan_or_site"
+    VFA_FRACTURE_NOT_ACUTE = "vfa_fracture_not_acute"                # §6.3
+    SCREENING_CODE_ALONE = "screening_code_alone"                    # §6.4
+    BELOW_EXPECTED_RANGE = "below_expected_range"                    # §6.5
+    IMPRESSION_DISAGREES = "impression_disagrees"                    # §6.6
+    VERTEBRA_EXCLUSION_UNRESOLVED = "vertebra_exclusion_unresolved"  # §6.7
+    VALUE_DOUBT = "value_doubt"                                      # §6.8
+    CONFLICTING_VALUES = "conflicting_values"
+    IMPLAUSIBLE_VALUE = "implausible_value"
+
+
 SourceKind = Literal["dicom-sr", "dicom-image", "dicom-study", "pdf", "findings-json"]
 Vendor = Literal["hologic", "ge-lunar", "norland", "unknown"]
 Side = Literal["left", "right", "mean"]
-Vertebra = Literal["L1", "L2", "L3", "L4"]
 
 
 class Model(BaseModel):
@@ -163,7 +205,7 @@ class Findings(Model):
 
 class CptLine(Model):
     code: str
-    modifiers: list[str] = Field(default_factory=list)
+    modifiers: list[Modifier] = Field(default_factory=list)
     units: int = Field(default=1, ge=1)
     reason: str = Field(min_length=1)
 
@@ -182,7 +224,7 @@ class IcdLine(Model):
 
 
 class Flag(Model):
-    code: str
+    code: FlagCode
     message: str = Field(min_length=1)
 
 

@@ -42,11 +42,13 @@ def test_units_other_than_one_are_written():
 def test_an_exam_without_measurements_keeps_one_row():
     bare = exam(2, measurements=[],
                 coding={"category": "indeterminate", "cpt": [{"code": "77080", "reason": "x"}],
-                        "flags": [{"code": "no_score", "message": "no usable score"}], "needs_review": True})
+                        "flags": [{"code": "no_usable_score", "message": "no usable score"}],
+                        "needs_review": True})
     rows = _rows(to_csv([exam(1), bare], True))
     assert len(rows) == 5 + 1
     last = rows[-1]
-    assert (last["site"], last["needs_review"], last["flags"], last["cpt"]) == ("", "1", "no_score", "77080")
+    assert (last["site"], last["needs_review"], last["flags"], last["cpt"]) == (
+        "", "1", "no_usable_score", "77080")
 
 
 def test_text_with_commas_quotes_and_newlines_survives():

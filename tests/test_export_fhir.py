@@ -60,8 +60,8 @@ def test_ids_are_stable_so_a_reexport_updates_rather_than_duplicates():
 
 def test_a_sparse_exam_still_gives_a_valid_bundle():
     e = exam(5, patient={}, exam={}, measurements=[], tbs=None, frax=None, impression=None,
-             coding={"category": "indeterminate", "flags": [{"code": "no_score", "message": "no scores"}],
-                     "needs_review": True})
+             coding={"category": "indeterminate", "needs_review": True,
+                     "flags": [{"code": "no_usable_score", "message": "no scores"}]})
     res = _resources(Bundle.model_validate_json(to_fhir([e], False)))
     assert "Observation" not in res and res["DiagnosticReport"][0].result is None
 

@@ -40,7 +40,7 @@ def test_missing_file(tmp_path):
 
 @pytest.mark.parametrize("text, reason", [
     ("{not json", "not valid JSON (line 1, column 2"),
-    ("[]", "must be one object"),
+    ("[]", "an array of 0 results; give one findings object per file"),
     ('{"measurements": [{"site": "skull"}]}', "findings JSON invalid at measurements.0.site"),
     ('{"patient": {"sex": "X"}}', "findings JSON invalid at patient.sex"),
 ])

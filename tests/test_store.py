@@ -41,14 +41,14 @@ def test_result_round_trips_exactly(store):
 
 
 def test_tables_hold_measurements_codes_and_flags(store):
-    flagged = exam(3, coding={**exam().coding.model_dump(), "flags": [{"code": "x", "message": "check"}],
-                              "needs_review": True})
+    flagged = exam(3, coding={**exam().coding.model_dump(), "needs_review": True,
+                              "flags": [{"code": "value_doubt", "message": "check"}]})
     store.add(flagged)
     db = sqlite3.connect(store.path)
     assert db.execute("SELECT code, modifiers, units FROM cpt ORDER BY ordinal").fetchall() == [
         ("77085", "", 1), ("77081", "XU 26", 1)]
     assert [r[0] for r in db.execute("SELECT code FROM icd10 ORDER BY ordinal")] == ["M81.0", "Z79.83"]
-    assert db.execute("SELECT code, message FROM flags").fetchall() == [("x", "check")]
+    assert db.execute("SELECT code, message FROM flags").fetchall() == [("value_doubt", "check")]
     assert db.execute("SELECT needs_review, category, exam_date, study_uid FROM exams").fetchone() == (
         1, "osteoporosis", "2024-03-01", "1.2.840.99999.3")
     assert db.execute("SELECT vertebrae, t_score FROM measurements WHERE ordinal = 2").fetchone() == (

@@ -172,18 +172,21 @@ def test_bad_files_land_in_failed_with_their_reason_while_the_rest_go_on(tmp_pat
         (w.inbox / "garbage.pdf").write_bytes(b"\x00\x01 not a report")
         (w.inbox / "empty.json").write_bytes(b"")
         (w.inbox / "broken.json").write_text('{"patient": ')
+        (w.inbox / "misspelt.json").write_text('{"measurements": [{"site": "total_hip", "T score": -2.8}]}')
+        (w.inbox / "bundle.json").write_text('{"resourceType": "Bundle", "type": "collection"}')
         for n in range(5):
             findings_json(w.inbox, f"good{n}.json", n)
-        wait_for(lambda: len(w.report.outcomes) == 8, "8 inputs handled")
+        wait_for(lambda: len(w.report.outcomes) == 10, "10 inputs handled")
         assert w.names(w.done) == [f"good{n}.json" for n in range(5)]
-        assert w.names(w.failed) == sorted(
-            ["garbage.pdf", "garbage.pdf.error.txt", "empty.json", "empty.json.error.txt",
-             "broken.json", "broken.json.error.txt"])
-        reasons = {n: (w.failed / f"{n}.error.txt").read_text() for n in ("garbage.pdf", "empty.json",
-                                                                         "broken.json")}
+        bad = ("garbage.pdf", "empty.json", "broken.json", "misspelt.json", "bundle.json")
+        assert w.names(w.failed) == sorted([*bad, *(f"{n}.error.txt" for n in bad)])
+        reasons = {n: (w.failed / f"{n}.error.txt").read_text() for n in bad}
         assert reasons["garbage.pdf"] == "garbage.pdf: not a DICOM object, PDF report or findings JSON\n"
         assert reasons["empty.json"].startswith("empty.json: empty file")
         assert reasons["broken.json"].startswith("broken.json: not valid JSON")
+        assert reasons["misspelt.json"] == ("misspelt.json: unknown field 'T score' in measurements[0]; "
+                                            "did you mean 't_score'?\n")
+        assert reasons["bundle.json"] == "bundle.json: a FHIR Bundle resource, not dxaparse findings\n"
         assert all(text.count("\n") == 1 for text in reasons.values())
         assert w.store.count() == 5
 
@@ -445,7 +448,7 @@ def test_output_and_logs_carry_no_patient_identifiers_by_default(tmp_path, log_p
     inbox = tmp_path / "in"
     inbox.mkdir()
     doc = {"patient": {"sex": "F", "age_years": 71, "id": "MRN424242"},
-           "measurements": [{"site": "total_hip", "t_score": -2.8}]}
+           "measurements": [{"site": "total_hip", "t_score": -2.8}], "x_ris": {"order": "MRN424242"}}
     (inbox / "DOE_JANE_1950-02-03.json").write_text(json.dumps(doc))
     (inbox / "SMITH_ANN.json").write_text("[1, 2]")
     run = subprocess.run([sys.executable, "-m", "dxaparse.cli", "-v", "watch", str(inbox), "--store",
@@ -454,6 +457,10 @@ def test_output_and_logs_carry_no_patient_identifiers_by_default(tmp_path, log_p
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert " coded " in run.stdout and " failed: " in run.stdout
+    # the reader's warning names the input as the output lines do: by short hash, or by its path
+    sha = sha256_file(inbox / "done" / "DOE_JANE_1950-02-03.json")[:12]
+    named = "DOE_JANE_1950-02-03.json" if log_paths else sha
+    assert f"findings_json: {named}: ignored unknown fields: x_ris\n" in run.stderr and sha in run.stdout
     text = run.stdout + run.stderr
     assert "MRN424242" not in text
     assert ("DOE_JANE" in text and "SMITH_ANN" in text) is log_paths

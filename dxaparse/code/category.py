@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..models import Category, Flag, Measurement, Patient, Site
+from ..models import Category, Flag, FlagCode, Measurement, Patient, Site
 from .flags import flag
 from .readings import Reading, Score, reading
 from .spine import choose_spine
@@ -59,12 +59,13 @@ def diagnose(patient: Patient, measurements: list[Measurement]) -> Diagnosis:
         if group.both_readings:
             detail += "; " + "; ".join(_reading_of(measurements, s) for s in ("t", "z"))
         return Diagnosis(Category.INDETERMINATE, tuple(readings), None, detail,
-                         (flag("no_usable_score", detail), *flags))
+                         (flag(FlagCode.NO_USABLE_SCORE, detail), *flags))
     if not readings:
         detail = (f"{group.why}; no usable {score.upper()}-score at the lumbar spine (2 or more vertebrae), "
                   "total hip, femoral neck or 33% radius")
         detail = "; ".join([detail, *notes])
-        return Diagnosis(Category.INDETERMINATE, (), None, detail, (flag("no_usable_score", detail), *flags))
+        return Diagnosis(Category.INDETERMINATE, (), None, detail,
+                         (flag(FlagCode.NO_USABLE_SCORE, detail), *flags))
     lowest = min(readings, key=lambda r: r.value)
     category = classify(lowest)
     notes += _ignored_lower(measurements, readings, lowest)
@@ -131,7 +132,7 @@ def _readings(measurements: list[Measurement], score: Score) -> tuple[list[Readi
     spine = choose_spine([m for m in measurements if m.site is Site.LUMBAR_SPINE], score)
     readings = [spine.reading] if spine.reading else []
     notes = [spine.note] if spine.note else []
-    flags = [flag("vertebra_exclusion_unresolved", spine.unresolved)] if spine.unresolved else []
+    flags = [flag(FlagCode.VERTEBRA_EXCLUSION_UNRESOLVED, spine.unresolved)] if spine.unresolved else []
     for site in diagnosis().diagnostic_sites:
         if site is not Site.LUMBAR_SPINE:
             readings += [r for m in measurements

@@ -8,7 +8,7 @@ refuses the codes deleted by then, so a deleted code can never come out.
 
 from __future__ import annotations
 
-from ..models import CptLine, Exam, Findings, Flag
+from ..models import CptLine, Exam, Findings, Flag, FlagCode
 from .flags import flag
 from .scans import Scans
 from .settings import CodingSettings
@@ -78,7 +78,7 @@ def _flags(scans: Scans, kinds: set[str]) -> list[Flag]:
     out = []
     if not kinds & {"axial", "peripheral", "vfa"}:
         seen = ", ".join(sorted(s.value for s in scans.performed)) or "none"
-        out.append(flag("no_billable_study", f"no billable DXA study found (scans: {seen})"))
+        out.append(flag(FlagCode.NO_BILLABLE_STUDY, f"no billable DXA study found (scans: {seen})"))
     if scans.unknown:
-        out.append(flag("unknown_scan_or_site", f"not recognised: {'; '.join(scans.unknown)}"))
+        out.append(flag(FlagCode.UNKNOWN_SCAN_OR_SITE, f"not recognised: {'; '.join(scans.unknown)}"))
     return out

@@ -7,7 +7,7 @@ VFA fracture, Z87.310 for an old one, then the indication codes, and Z13.820 nev
 
 from __future__ import annotations
 
-from ..models import Category, Flag, Fracture, IcdLine, Vfa
+from ..models import Category, Flag, FlagCode, Fracture, IcdLine, Vfa
 from .category import OURS, WORDS, Diagnosis
 from .flags import flag
 from .impression import Statement, Verdict
@@ -37,7 +37,7 @@ def icd10_lines(table: IcdTable, dx: Diagnosis, verdict: Verdict, stated: Statem
         reasons[table.finding["fracture_history"]] = [
             f"VFA shows a fracture not documented as acute ({_vertebrae(old)}): coded as a history of "
             f"osteoporotic fracture ({OURS})"]
-        flags.append(flag("vfa_fracture_not_acute",
+        flags.append(flag(FlagCode.VFA_FRACTURE_NOT_ACUTE,
                           f"VFA fracture at {_vertebrae(old)} with acute {_acute_words(old)}"))
     for f in found:
         reasons.setdefault(f.indication.code, []).append(f"{f.indication.name}: {f.evidence} ({OURS})")
@@ -53,10 +53,10 @@ def icd10_lines(table: IcdTable, dx: Diagnosis, verdict: Verdict, stated: Statem
     if lines and not finding and explanation:
         lines[0] = IcdLine(code=lines[0].code, reason=f"{lines[0].reason}; no finding code: {explanation}")
     if [line.code for line in lines] == [screening]:
-        flags.append(flag("screening_code_alone", "Z13.820 is the only diagnosis code"))
+        flags.append(flag(FlagCode.SCREENING_CODE_ALONE, "Z13.820 is the only diagnosis code"))
     if verdict.coded is Category.BELOW_EXPECTED:
         low = dx.below_normal()
-        flags.append(flag("below_expected_range", "Z-score below the expected range for age"
+        flags.append(flag(FlagCode.BELOW_EXPECTED_RANGE, "Z-score below the expected range for age"
                           + (f" ({low[0].text()})" if low else "")))
     for line in lines:
         if line.code in table.never or line.code not in table.codes:

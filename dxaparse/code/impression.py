@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..models import Category, Flag
+from ..models import Category, Flag, FlagCode
 from .category import OURS, WORDS, Diagnosis
 from .flags import flag
 from .mentions import first_mention
@@ -56,7 +56,7 @@ def reconcile(dx: Diagnosis, stated: Statement | None) -> Verdict:
                        f"({OURS})", ())
     if stated.category == dx.category or {stated.category, dx.category} <= _NO_FINDING:
         return Verdict(dx.category, dx.category, f"{said}, in agreement with the numbers", ())
-    disagreement = flag("impression_disagrees",
+    disagreement = flag(FlagCode.IMPRESSION_DISAGREES,
                         f"{said} but the numbers give {WORDS[dx.category]} ({dx.lowest.text()})")
     return Verdict(stated.category, stated.category,
                    f"{said}, which outranks the numbers ({WORDS[dx.category]}) ({OURS})", (disagreement,))

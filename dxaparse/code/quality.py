@@ -7,7 +7,7 @@ code, so it needs no human. Implausible scores are also kept out of the category
 
 from __future__ import annotations
 
-from ..models import Flag, Measurement
+from ..models import Flag, FlagCode, Measurement
 from .flags import flag
 from .readings import describe, plausible_score
 from .tables import diagnosis
@@ -20,9 +20,10 @@ def uncertain_values(measurements: list[Measurement], header_doubts: list[str] =
     checked = [m for m in measurements if rules.sites[m.site].region and not m.excluded]
     out = []
     if doubts := [f"{describe(m)}: {m.doubt}" for m in checked if m.doubt] + list(header_doubts):
-        out.append(flag("value_doubt", f"the reader is unsure of {'; '.join(doubts)}"))
+        out.append(flag(FlagCode.VALUE_DOUBT, f"the reader is unsure of {'; '.join(doubts)}"))
     if conflicts := _conflicts(checked):
-        out.append(flag("conflicting_values", f"different values for one site: {'; '.join(conflicts)}"))
+        out.append(flag(FlagCode.CONFLICTING_VALUES,
+                        f"different values for one site: {'; '.join(conflicts)}"))
     low, high = rules.bmd_range
     odd = [f"{describe(m)} {name} {v:g}" for m in checked
            for name, v in (("T-score", m.t_score), ("Z-score", m.z_score))
@@ -30,7 +31,7 @@ def uncertain_values(measurements: list[Measurement], header_doubts: list[str] =
     odd += [f"{describe(m)} BMD {m.bmd:g} g/cm²" for m in checked
             if m.bmd is not None and not low <= m.bmd <= high]
     if odd:
-        out.append(flag("implausible_value", f"implausible: {'; '.join(odd)}"))
+        out.append(flag(FlagCode.IMPLAUSIBLE_VALUE, f"implausible: {'; '.join(odd)}"))
     return out
 
 

@@ -7,6 +7,7 @@ patient names, so lines and logs show an ordinal and a short content hash unless
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sqlite3
 import sys
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..emit import EXTENSIONS
 from ..emit.store import Store, StoreError, default_path, network_filesystem
+from ..errors import INPUT_SHA256
 from .options import error, formats, positive_seconds, seconds
 
 if TYPE_CHECKING:
@@ -79,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
                            study_quiet=args.study_quiet, poll=args.poll, once=args.once, ocr=args.ocr,
                            summary_every=args.summary_every)
     printer = _Printer(root, args.log_paths)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_InputNames(root, args.log_paths))
     try:
         with Store(store_path) as store:
             sink = ResultSink(store, out_dir, (args.out_format or ["json"]) if out_dir else ())
@@ -117,6 +121,23 @@ class _Printer:
     def summary(self, counts: Counter, waiting: int, final: bool = False) -> None:
         done = ", ".join(f"{counts[k]} {k}" for k in ("coded", "duplicate", "failed"))
         print(f"dxaparse watch: {'stopped; ' if final else ''}{done}; {waiting} waiting", flush=True)
+
+
+class _InputNames(logging.Filter):
+    """Readers' warnings about one input (`errors.warn_input`) name it by path; here they name it as
+    this command's lines do: by short content hash, or by its path under DIR with `--log-paths`."""
+
+    def __init__(self, root: Path, paths: bool):
+        super().__init__()
+        self.root, self.paths = root, paths
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        sha = getattr(record, INPUT_SHA256, None)
+        if sha and isinstance(record.args, tuple) and record.args:
+            path = Path(record.args[0])
+            name = path.relative_to(self.root) if self.paths and path.is_relative_to(self.root) else path
+            record.args = (name if self.paths else sha[:12], *record.args[1:])
+        return True
 
 
 def _codes(result) -> str:
