@@ -64,7 +64,6 @@ class Use:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    kinds: dict[str, Kind]
     uses: dict[str, Use]
     any_before: regex.Pattern        # every before cue: an after cue one continues looks forward
     any_cue: regex.Pattern           # every cue and pseudo cue: break words inside them do not cut
@@ -92,7 +91,7 @@ def vocabulary() -> Vocabulary:
     every = [w for k in data["kinds"].values() for w in (*k["before"], *k["after"])]
     punctuation = "".join(regex.escape(p) for p in clauses["punctuation"])
     return Vocabulary(
-        kinds=kinds, uses=uses,
+        uses=uses,
         any_before=_any([w for k in data["kinds"].values() for w in k["before"]]),
         any_cue=_any(every + pseudo), pseudo=_any(pseudo),
         ends=regex.compile(rf"[{punctuation}](?!\d)|\n|{_any(clauses['words']).pattern}", regex.IGNORECASE),

@@ -723,7 +723,8 @@ def narrative_osteopenia_vfa() -> Sample:
           Region("total hip", "total_hip", {"t_score": -1.3}, side="left")]
     return narrative(Style("Helvetica", 9.5, A4), doc, patient=_patient("F", 58.0, "SYN-0014", "post"),
                      exam=_exam("2024-04-22", "GE Lunar Prodigy", ["spine", "hip", "vfa"]), vendor="ge-lunar",
-                     measurements=ms, vfa={"performed": True, "fractures": [{"vertebra": "T12", "grade": 2, "acute": True}]})
+                     measurements=ms,
+                     vfa={"performed": True, "fractures": [{"vertebra": "T12", "grade": 2, "acute": True}]})
 
 
 def narrative_normal_screening() -> Sample:

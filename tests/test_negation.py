@@ -49,7 +49,8 @@ def narrative(*texts: str) -> Findings:
     "Prednisone was ceased last year.", "Prednisone 7.5 mg daily was ceased last year.",
     "Prednisone is no longer taken.", "Not currently on steroids."])
 def test_findings_json_prednisone_ceased_codes_no_z79_52(tmp_path, indication):
-    doc = {"patient": POST, "exam": {"date": "2024-03-01"}, "measurements": OSTEO, "indications": [indication]}
+    doc = {"patient": POST, "exam": {"date": "2024-03-01"}, "measurements": OSTEO,
+           "indications": [indication]}
     path = tmp_path / "ceased.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     [result] = process(path, CodingSettings())
