@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dxaparse.code import CodingSettings, code_findings
 from dxaparse.errors import InputError
 from dxaparse.models import Source
 from dxaparse.read.layout.report import read_report
@@ -47,15 +48,16 @@ def test_numbers_that_are_no_scores_are_left_alone():
     assert scores(found) == [("lumbar_spine", None, "L1-L4", None, -2.1, None)]
 
 
-def test_indications_are_keys_where_stated_and_verbatim_sentences_always():
+def test_indications_are_the_history_sentences_verbatim_recognised_by_the_coder_alone():
     found = read("HISTORY: 61-year-old woman on letrozole for breast cancer. Stopped alendronate in 2019.",
                  "No history of steroid use. Secondary hyperparathyroidism. Mother has osteoporosis.",
                  "IMPRESSION: Low bone mass.", "FINDINGS: Total hip T-score -1.6.")
     assert found.indications == [
-        "aromatase_inhibitor", "family_history_osteoporosis",
         "61-year-old woman on letrozole for breast cancer.", "Stopped alendronate in 2019.",
         "No history of steroid use.", "Secondary hyperparathyroidism.", "Mother has osteoporosis."]
     assert (found.patient.age_years, found.patient.sex) == (61.0, "F")
+    icd = [line.code for line in code_findings(found, CodingSettings()).icd10]
+    assert icd == ["M85.859", "Z79.811", "Z82.62"]
 
 
 @pytest.mark.parametrize(("text", "status"), [

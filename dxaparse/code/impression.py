@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..models import Category, Flag, FlagCode
+from ..negation import first_affirmed
 from .category import OURS, WORDS, Diagnosis
 from .flags import flag
-from .mentions import first_mention
 from .tables import impression
 
 # Same meaning in the words of the other score: not a disagreement.
@@ -34,13 +34,14 @@ class Verdict:
 
 
 def read_impression(text: str | None) -> Statement | None:
-    """The most severe category the impression affirms (negations such as "no osteoporosis" skipped)."""
+    """The most severe category the impression affirms: negated and hedged statements ("no osteoporosis",
+    "risk of osteoporosis") are skipped (dxaparse/negation.py)."""
     if not text:
         return None
     rules = impression()
     for category, patterns in rules.categories:
-        if words := first_mention(text, patterns, rules.cues):
-            other = (first_mention(text, rules.other_osteoporosis, rules.cues)
+        if words := first_affirmed(text, patterns, "diagnosis"):
+            other = (first_affirmed(text, rules.other_osteoporosis, "diagnosis")
                      if category is Category.OSTEOPOROSIS else None)
             return Statement(category, words, other)
     return None

@@ -1,9 +1,11 @@
 """Indications for the exam, recognised in the findings' `indications` and in the impression.
 
-Readers pass either a recognised key (`glucocorticoids`) or the report's own words ("on prednisone
-10 mg daily"); both come through one table (data/indications.toml) so that a new drug or wording is
-a data edit. Negated, past or planned mentions ("no steroid use", "stopped alendronate", "consider
-letrozole") are not coded: a Z79 code says the use is current.
+This is the one place indications are recognised: readers pass the report's own words through ("on
+prednisone 10 mg daily"), and a findings JSON may also name a key (`glucocorticoids`). Both come through
+one table (data/indications.toml), so a new drug or wording is a data edit, and a reader can never code
+a mention the coder would have voided. Negated, past or planned mentions ("no steroid use", "prednisone
+was ceased", "consider letrozole") are not coded (dxaparse/negation.py): a Z79 code says the use is
+current.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from dataclasses import dataclass
 
 import regex
 
-from .mentions import first_mention
-from .tables import Indication, IndicationRules, indications
+from ..negation import first_affirmed
+from .tables import Indication, indications
 
 
 @dataclass(frozen=True)
@@ -26,18 +28,17 @@ def recognise(items: list[str], impression_text: str | None) -> list[Found]:
     """Every indication the exam documents, in claim order (the table's order)."""
     rules = indications()
     return [Found(entry, evidence) for entry in rules.entries
-            if (evidence := _evidence(entry, items, impression_text, rules))]
+            if (evidence := _evidence(entry, items, impression_text))]
 
 
-def _evidence(entry: Indication, items: list[str], impression_text: str | None,
-              rules: IndicationRules) -> str | None:
+def _evidence(entry: Indication, items: list[str], impression_text: str | None) -> str | None:
     if any(_as_key(item) == entry.key for item in items):
         return f"indication key '{entry.key}'"
-    cues = rules.medication_cues if entry.medication else rules.cues
+    use = "medication" if entry.medication else "condition"
     for item in items:
-        if words := first_mention(item, entry.patterns, cues):
+        if words := first_affirmed(item, entry.patterns, use):
             return f"indication '{_short(item)}' mentions '{words}'"
-    if impression_text and (words := first_mention(impression_text, entry.patterns, cues)):
+    if impression_text and (words := first_affirmed(impression_text, entry.patterns, use)):
         return f"the impression mentions '{words}'"
     return None
 

@@ -275,22 +275,6 @@ def diagnosis() -> DiagnosisRules:
 
 
 @dataclass(frozen=True)
-class Cues:
-    """What makes a mention in free text not count: negation before or after it, and clause ends."""
-
-    before: tuple[regex.Pattern, ...]
-    after: tuple[regex.Pattern, ...]
-    clause_breaks: regex.Pattern
-
-
-def _cues(neg: dict, extra: str | None = None) -> Cues:
-    before = neg["before"] + (neg.get(f"{extra}_before", []) if extra else [])
-    after = neg["after"] + (neg.get(f"{extra}_after", []) if extra else [])
-    return Cues(before=_compile(before), after=_compile(after),
-                clause_breaks=regex.compile("|".join(neg["clause_breaks"]), regex.IGNORECASE))
-
-
-@dataclass(frozen=True)
 class Indication:
     key: str
     code: str
@@ -302,8 +286,6 @@ class Indication:
 @dataclass(frozen=True)
 class IndicationRules:
     entries: tuple[Indication, ...]              # claim order
-    cues: Cues
-    medication_cues: Cues
 
 
 @functools.cache
@@ -311,15 +293,13 @@ def indications() -> IndicationRules:
     data = _load(DATA / "indications.toml")
     entries = tuple(Indication(key=e["key"], code=e["code"], name=e["name"], medication=e["medication"],
                                patterns=_compile(e["patterns"])) for e in data["indications"])
-    return IndicationRules(entries=entries, cues=_cues(data["negation"]),
-                           medication_cues=_cues(data["negation"], "medication"))
+    return IndicationRules(entries=entries)
 
 
 @dataclass(frozen=True)
 class ImpressionRules:
     categories: tuple[tuple[Category, tuple[regex.Pattern, ...]], ...]   # most severe first
     other_osteoporosis: tuple[regex.Pattern, ...]
-    cues: Cues
 
 
 @functools.cache
@@ -327,5 +307,4 @@ def impression() -> ImpressionRules:
     data = _load(DATA / "impression.toml")
     return ImpressionRules(
         categories=tuple((Category(e["category"]), _compile(e["patterns"])) for e in data["categories"]),
-        other_osteoporosis=_compile(data["other_osteoporosis"]["patterns"]),
-        cues=_cues(data["negation"]))
+        other_osteoporosis=_compile(data["other_osteoporosis"]["patterns"]))

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import regex
 
 from ...models import Fracture
+from ...negation import affirmed, piece_around
 
 _VERTEBRA = regex.compile(r"\b(?P<v>T(?:1[0-2]|[1-9])|L[1-5])\b")
-_CLAUSE = regex.compile(r"[,;]|\bbut\b|\bhowever\b", regex.IGNORECASE)
 
 
 def _any(patterns: list[str]) -> regex.Pattern:
@@ -28,14 +28,13 @@ class FractureWords:
     grade_word: regex.Pattern
     acute: regex.Pattern
     chronic: regex.Pattern
-    negation: regex.Pattern
 
     @classmethod
     def of(cls, data: dict) -> FractureWords:
         grades = {k.lower(): v for k, v in data["grades"].items()}
         return cls(_any(data["words"]), regex.compile(data["grade"], regex.IGNORECASE), grades,
                    _any([rf"\b{regex.escape(w)}\b" for w in grades]), _any(data["acute"]),
-                   _any(data["chronic"]), _any(data["negation"]))
+                   _any(data["chronic"]))
 
 
 def fractures_in(text: str, vocab: FractureWords) -> list[Fracture]:
@@ -43,24 +42,11 @@ def fractures_in(text: str, vocab: FractureWords) -> list[Fracture]:
     out = []
     acute = _acuity(text, vocab)
     for m in _VERTEBRA.finditer(text):
-        a, b = _clause(text, m.start())
-        hit = vocab.words.search(text, a, b)
-        if hit is None or vocab.negation.search(text, a, hit.start()):
+        hit = vocab.words.search(text, *piece_around(text, m.start()))
+        if hit is None or not affirmed(text, hit.start(), hit.end(), "fracture"):
             continue
         out.append(Fracture(vertebra=m["v"], grade=_grade(text, m.start(), vocab), acute=acute))
     return out
-
-
-def _clause(text: str, pos: int) -> tuple[int, int]:
-    """Bounds of the clause holding `pos`: negation reaches no further."""
-    a, b = 0, len(text)
-    for m in _CLAUSE.finditer(text):
-        if m.end() <= pos:
-            a = m.end()
-        elif m.start() > pos:
-            b = m.start()
-            break
-    return a, b
 
 
 def _grade(text: str, pos: int, vocab: FractureWords) -> int | None:
@@ -74,6 +60,6 @@ def _acuity(text: str, vocab: FractureWords) -> bool | None:
     """True when the text calls a fracture acute (new, recent), False when chronic (old, healed)."""
     for pattern, value in ((vocab.acute, True), (vocab.chronic, False)):
         for m in pattern.finditer(text):
-            if not vocab.negation.search(text, _clause(text, m.start())[0], m.start()):
+            if affirmed(text, m.start(), m.end(), "fracture"):
                 return value
     return None

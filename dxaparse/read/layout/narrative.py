@@ -1,8 +1,10 @@
 """A radiologist's narrative report: history, technique, findings and impression in free text.
 
-The coder compares the physician's impression with the numbers and codes the indications, so both
-are kept verbatim; recognised indication keys are added only where the text states them without a
-negation ("no history of steroid use" gives no `glucocorticoids`).
+The coder compares the physician's impression with the numbers and recognises the indications, so
+both are passed on verbatim: recognising indications here too would be a second, drifting copy of the
+coder's table. What only this reader decides — menopausal status, whether VFA was done, its fractures
+— skips negated statements ("not postmenopausal", "VFA was not performed") with the same cues as the
+coder (dxaparse/negation.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 import regex
 
 from ...models import Scan, Site
+from ...negation import first_affirmed
 from ...vendors import normalize_label
 from .draft import Draft, first
 from .fields import Fields
@@ -35,12 +38,6 @@ class Vocab:
     age_sex: regex.Pattern
     vfa: tuple[regex.Pattern, ...]
     menopause: tuple[tuple[str, regex.Pattern], ...]
-    indications: tuple[tuple[str, tuple[regex.Pattern, ...]], ...]
-    negation: regex.Pattern
-    after: regex.Pattern
-    medication: regex.Pattern
-    medications: frozenset[str]
-    clause: regex.Pattern
     sentences: SentenceVocab
     fractures: FractureWords
 
@@ -51,7 +48,7 @@ def vocab() -> Vocab:
     sections = {normalize_label(h): name for name, hs in d["sections"].items() if name != "end" for h in hs}
     headings = "|".join(regex.escape(h).replace(r"\ ", r"\s+")
                         for h in sorted(sections, key=len, reverse=True))
-    m, neg = d["measures"], d["negation"]
+    m = d["measures"]
     one = functools.partial(regex.compile, flags=regex.IGNORECASE)
     return Vocab(
         fields=Fields.of(d["fields"]),
@@ -63,12 +60,6 @@ def vocab() -> Vocab:
         age_sex=one(d["report"]["age_sex"]),
         vfa=compile_all(d["report"]["vfa"]),
         menopause=tuple((status, one(p)) for status, p in d["menopause"].items()),
-        indications=tuple((key, compile_all(ps)) for key, ps in d["indications"].items()),
-        negation=one("|".join(neg["before"])),
-        after=one("|".join(neg["after"])),
-        medication=one("|".join(neg["medication"])),
-        medications=frozenset(neg["medications"]),
-        clause=one(neg["clause"]),
         sentences=SentenceVocab(
             sites=tuple((one(p), Site(site)) for p, site in d["sites"].items()),
             spine_range=one(m["spine_range"]), region_side=one(m["region_side"]),
@@ -93,7 +84,7 @@ def read_narrative(lines: list[Line], draft: Draft, *, measurements: bool) -> No
         for what, value in v.fields.read(line):
             draft.fill(what, value)
     text = {name: _sentences(" ".join(ls)) for name, ls in parts.items()}
-    _indications(text.get("history", []), v, draft)
+    draft.indications += text.get("history", [])
     if text.get("impression"):
         draft.impression = " ".join(text["impression"])
     _patient([s for sentences in text.values() for s in sentences], v, draft)
@@ -106,21 +97,12 @@ def read_narrative(lines: list[Line], draft: Draft, *, measurements: bool) -> No
     _study([s for name in ("technique", "findings", "impression") for s in text.get(name, [])], v, draft)
 
 
-def _indications(history: list[str], v: Vocab, draft: Draft) -> None:
-    """Recognised keys first, then the history sentences verbatim (the coder reads both)."""
-    for key, patterns in v.indications:
-        drug = key in v.medications
-        if any(_affirmed(s, m, v, drug) for s in history for p in patterns for m in p.finditer(s)):
-            draft.indications.append(key)
-    draft.indications += history
-
-
 def _study(stated: list[str], v: Vocab, draft: Draft) -> None:
     """Device, TBS and FRAX, and VFA with its fractures — only when VFA was done: a fracture seen on an
     old radiograph is no VFA finding, and must not bill one."""
     for s in stated:
         draft.line_values(s, v.lines)
-    if any(_affirmed(s, m, v) for s in stated for p in v.vfa for m in p.finditer(s)):
+    if any(first_affirmed(s, v.vfa, "procedure") for s in stated):
         draft.add_scan(Scan.VFA)
         for s in stated:
             draft.add_fractures(fractures_in(s, v.fractures))
@@ -148,18 +130,8 @@ def _patient(sentences: list[str], v: Vocab, draft: Draft) -> None:
             draft.fill("age", m["age"])
             draft.fill("sex", m["sex"])
         for status, pattern in v.menopause:
-            if any(_affirmed(s, m, v) for m in pattern.finditer(s)):
+            if first_affirmed(s, (pattern,), "condition"):
                 first(draft.patient, "menopausal_status", status)
-
-
-def _affirmed(sentence: str, mention: regex.Match, v: Vocab, medication: bool = False) -> bool:
-    """No negation in the mention's clause — before it, or right after it ("VFA was not performed") —
-    nor, for a drug, past or planned use before it."""
-    start = max((m.end() for m in v.clause.finditer(sentence, 0, mention.start())), default=0)
-    end = next((m.start() for m in v.clause.finditer(sentence, mention.end())), len(sentence))
-    before = sentence[start:mention.start()]
-    return not (v.negation.search(before) or v.after.match(sentence[mention.end():end])
-                or (medication and v.medication.search(before)))
 
 
 def _sentences(text: str) -> list[str]:
