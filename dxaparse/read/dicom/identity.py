@@ -121,7 +121,7 @@ def _page_doubts(findings: Findings, header: Identity) -> list[Doubt]:
     """What the page prints that the header contradicts (compared only where both give a value)."""
     out = []
     page_id, printed = findings.patient.id, findings.printed
-    if page_id and header.patient_id and normal_id(page_id) != normal_id(header.patient_id):
+    if (said := normal_id(header.patient_id)) and (shown := normal_id(page_id)) and said != shown:
         out.append(Doubt(field="patient.id", reason=DoubtReason.PATIENT_MISMATCH,
                          detail=f"the DICOM header says patient ID '{header.patient_id}' but the page prints "
                                 f"'{page_id}'; the result carries the header's, the identity PACS and RIS "
