@@ -129,8 +129,8 @@ def _page_doubts(findings: Findings, header: Identity) -> list[Doubt]:
     page_birth = _birth_key(printed.birth_date)
     if page_birth and header.birth_date and page_birth != header.birth_date:
         out.append(Doubt(field="patient", reason=DoubtReason.PATIENT_MISMATCH,
-                         detail=f"the DICOM header (patient ID '{header.patient_id or 'none'}') and the page "
-                                "print different birth dates"))
+                         detail="the DICOM header and the page give different birth dates (header's "
+                                f"patient ID '{header.patient_id or 'none'}')"))
     if printed.scan_date and header.study_date and printed.scan_date != header.study_date:
         out.append(Doubt(field="exam.date", reason=DoubtReason.DATE_MISMATCH,
                          detail=f"the DICOM header's study date is {header.study_date.isoformat()} but "
