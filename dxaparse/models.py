@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 
 class Site(StrEnum):
@@ -124,6 +124,37 @@ class Patient(Model):
     id: str | None = None
 
 
+class DoubtReason(StrEnum):
+    """Why the reader doubts a fact (a closed vocabulary): later stages act on the reason, never on the
+    wording. A patient or date mismatch holds the claim in billing; every other reason asks for a coder's
+    review (`value_doubt`)."""
+
+    OCR_UNCERTAIN = "ocr_uncertain"        # a value read by OCR that the checks could not confirm
+    UNREADABLE = "unreadable"              # present but could not be read (not a number, not a grade)
+    CONFLICTING = "conflicting"            # two values or meanings for one fact within the exam's results
+    IMPLAUSIBLE = "implausible"            # a number no scanner would print
+    UNITS_MISSING = "units_missing"        # a number without units while nothing else says what it is
+    UNITS_MISMATCH = "units_mismatch"      # units of another quantity than the value's
+    SITE_MISSING = "site_missing"          # a value or fracture grade that names no site or vertebra
+    INFERRED = "inferred"                  # not printed for the patient: taken from other printed content
+    OBJECT_NOT_READ = "object_not_read"    # an object of the study was not read
+    PATIENT_MISMATCH = "patient_mismatch"  # patient ID / name / birth date differ: objects, or header vs page
+    DATE_MISMATCH = "date_mismatch"        # exam dates differ between objects or header vs page
+
+
+class Doubt(Model):
+    """One thing the reader is unsure of or refused (an addition to v1, at first a plain sentence):
+    programs decide on `reason`, a person reads `detail`."""
+
+    model_config = ConfigDict(frozen=True)   # a fact about the reading; hashable, so merges deduplicate it
+
+    field: str = Field(description='what is doubted, as a path into the result: "patient.id", "patient" '
+                                   '(name, birth date), "exam.date", "patient.age_years", "measurements", '
+                                   '"vfa.fractures", "tbs", "source" (an object of the study) …')
+    reason: DoubtReason
+    detail: str = Field(min_length=1, description="the doubt in words; never a patient's name or birth date")
+
+
 class Exam(Model):
     date: dt.date | None = None
     study_uid: str | None = None
@@ -137,10 +168,11 @@ class Exam(Model):
     unrecognized: list[str] = Field(
         default_factory=list,
         description="scan types, site labels, units or values the reader read but could not map")
-    doubts: list[str] = Field(
-        default_factory=list, description="what the reader is unsure of or refused, with the reason: header "
-                                          "values (patient ID, dates, age), report values not used, objects "
-                                          "of the study not read")
+    doubts: list[Doubt] = Field(
+        default_factory=list, description="what the reader is unsure of or refused, each with its reason: "
+                                          "header values (patient ID, dates, age), report values not used, "
+                                          "objects of the study not read, patients or dates that differ "
+                                          "between the objects of the study or between header and page")
 
 
 class Measurement(Model):
@@ -188,8 +220,28 @@ class Frax(Model):
     hip: float | None = None
 
 
+class Printed(Model):
+    """Identity a report page prints that the result does not carry as such, kept so that the DICOM
+    readers can compare it with the object's header (an exam date is compared only when it is the date
+    of the scan: a report may be printed days later)."""
+
+    birth_date: dt.date | None = None
+    scan_date: dt.date | None = None
+
+
 class Findings(Model):
     """What a reader found in one exam: everything of the result but the coding."""
+
+    _printed: Printed = PrivateAttr(default_factory=Printed)   # never serialised, not in the schema
+
+    @property
+    def printed(self) -> Printed:
+        """What the page printed of the patient's and exam's identity (empty for other sources)."""
+        return self._printed
+
+    @printed.setter
+    def printed(self, value: Printed) -> None:
+        self._printed = value
 
     schema_version: Literal["1"] = "1"
     source: Source

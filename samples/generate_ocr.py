@@ -14,8 +14,9 @@ value to — exact, or doubted and flagged for review.
 `REPORT_PAGE` is one report page sent as DICOM Secondary Capture (what APEX and enCORE send besides
 the scan images): the page of a text sample rendered at 150 dpi, 4 grey levels, 8-bit MONOCHROME2, RLE
 Lossless, no pixel spacing (its resolution follows from the Letter-width rule), series "Report". Its
-expected JSON is the text sample's with the source, `ocr` marks and the header's study UID and
-accession (what the page does not print) changed.
+header gives the patient ID the page prints, as a scanner's would (a header naming another patient is a
+mismatch the reader reports). Its expected JSON is the text sample's with the source, `ocr` marks and
+the header's study UID and accession (what the page does not print) changed.
 
 `SLIDE` is a report screenshotted into a presentation: a 16:9 slide whose text layer holds only its
 title and slide number, with the printout of a text sample pasted below the title as an image rendered
@@ -111,6 +112,8 @@ def report_page_dicom(text_pdf: Path, out: Path) -> Dataset:
     patient = gen.Patient("ocr-sc-0001", "M", 66.0, "20240220")
     ds = Dataset()
     gen.header(ds, patient, "report-page", "1.2.840.10008.5.1.4.1.1.7", "OT", "GE Healthcare", "Lunar DPX-NT")
+    truth = json.loads(text_pdf.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    ds.PatientID = truth["patient"]["id"]   # the ID printed on the page
     ds.ConversionType, ds.ImageType = "WSD", ["DERIVED", "SECONDARY"]
     ds.SeriesDescription, ds.BurnedInAnnotation = "Report", "YES"
     ds.SeriesNumber = "900"

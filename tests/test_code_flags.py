@@ -6,7 +6,7 @@ import pytest
 
 from dxaparse.code import CodingSettings, code_findings
 from dxaparse.code.flags import CHECKS
-from dxaparse.models import Coding, Findings
+from dxaparse.models import Coding, DoubtReason, Findings
 
 POST = {"sex": "F", "age_years": 67, "menopausal_status": "post"}
 SPINE = {"site": "lumbar_spine", "label": "L1-L4", "vertebrae": ["L1", "L2", "L3", "L4"], "t_score": -2.7}
@@ -75,6 +75,15 @@ CASES = [
     ("ocr_doubt", {"measurements": [SPINE, {**NECK, "ocr": True, "doubt": "decimal point unclear"}]},
      ["value_doubt"]),
     ("ocr_without_doubt", {"measurements": [SPINE, {**NECK, "ocr": True}]}, []),
+    ("exam_doubt", {"exam": {"doubts": [{"field": "exam.date", "reason": "ocr_uncertain",
+                                         "detail": "exam date read by OCR: unsure reading"}]}},
+     ["value_doubt"]),
+    # not a coding question: billing holds the claim (issue 14)
+    ("patient_mismatch", {"exam": {"doubts": [{"field": "patient.id", "reason": "patient_mismatch",
+                                               "detail": "the DICOM header says patient ID 'A' but the page "
+                                                         "prints 'B'"}]}}, []),
+    ("date_mismatch", {"exam": {"doubts": [{"field": "exam.date", "reason": "date_mismatch",
+                                            "detail": "the objects give different study dates"}]}}, []),
     ("conflicting_values", {"measurements": [SPINE, NECK, {**NECK, "t_score": -2.9}]},
      ["conflicting_values"]),
     ("implausible_t", {"measurements": [SPINE, {**NECK, "t_score": -19.0}]}, ["implausible_value"]),
@@ -95,6 +104,16 @@ def test_flags_exactly(fields, expected):
     coding = coded(**fields)
     assert [f.code for f in coding.flags] == expected
     assert coding.needs_review is bool(expected)
+
+
+@pytest.mark.parametrize("reason", list(DoubtReason))
+def test_every_exam_doubt_but_a_patient_or_date_mismatch_asks_for_review(reason):
+    """The contract the billing stage codes against: mismatches are its holds, everything else is §6.8."""
+    doubt = {"field": "x", "reason": reason, "detail": "what the reader doubts"}
+    coding = coded(exam={"doubts": [doubt]})
+    identity = reason in (DoubtReason.PATIENT_MISMATCH, DoubtReason.DATE_MISMATCH)
+    assert [f.code for f in coding.flags] == ([] if identity else ["value_doubt"])
+    assert all("what the reader doubts" in f.message for f in coding.flags)
 
 
 def test_every_flag_says_what_to_check():

@@ -63,7 +63,8 @@ def test_sr_value_not_a_number_in_a_file(tmp_path):
     path.write_bytes(data.replace(b"-2.1", b"-2,1"))  # same length: still a well-formed file
     [findings] = list(read_path(path))
     assert [(m.bmd, m.t_score) for m in findings.measurements] == [(0.812, None)]
-    assert findings.exam.doubts == ['SR value is not a number: "T-score" in "L1-L4"']
+    assert [(d.reason, d.detail) for d in findings.exam.doubts] == [
+        ("unreadable", 'SR value is not a number: "T-score" in "L1-L4"')]
     alone = sr_file(tmp_path / "alone.dcm", [spine_container(gen.num(gen.local("T-score"), -2.1,
                                                                       gen.ucum("{T-score}")))])
     alone.write_bytes(alone.read_bytes().replace(b"-2.1", b"-2,1"))

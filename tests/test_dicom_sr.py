@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from pydicom.dataelem import DataElement
 
 from dxaparse import vendors
-from dxaparse.models import Scan, Site
+from dxaparse.models import Doubt, Scan, Site
+from dxaparse.models import DoubtReason as R
 from dxaparse.read.dicom.scan_names import scan_of_name
 from dxaparse.read.dicom.sr import read_sr
 from dxaparse.read.dicom.sr_terms import sr_terms
@@ -162,27 +163,35 @@ def bad_number(text: str):
     return item
 
 
-@pytest.mark.parametrize("content, reason", [
-    ([spine_container(bmd(unit=None))], 'SR value without units: "BMD" in "L1-L4"'),
-    ([spine_container(bmd(unit="%"))], 'SR units do not fit the value: "BMD" in "L1-L4" has units "%"'),
-    ([spine_container(t_score(unit="g/cm2"))], 'SR units do not fit the value: "T-score" in "L1-L4"'),
-    ([spine_container(bad_number("-2,1"))], 'SR value is not a number: "T-score" in "L1-L4"'),
-    ([spine_container(bad_number("NaN"))], 'SR value is not a number: "T-score" in "L1-L4"'),
-    ([spine_container(bmd(25.0))], 'SR value out of the plausible range 0.1 to 3: "BMD" in "L1-L4" is 25'),
-    ([spine_container(t_score(-25.0))], 'SR value out of the plausible range -8 to 8: "T-score" in "L1-L4"'),
-    ([bmd()], 'SR value without a site: "BMD"'),
-    ([num(code("38267-1", "LN", "BMD"), 0.8, ucum("g/cm2"))], 'SR concept code and name disagree: "BMD"'),
+@pytest.mark.parametrize("content, where, why, reason", [
+    ([spine_container(bmd(unit=None))], "measurements", R.UNITS_MISSING,
+     'SR value without units: "BMD" in "L1-L4"'),
+    ([spine_container(bmd(unit="%"))], "measurements", R.UNITS_MISMATCH,
+     'SR units do not fit the value: "BMD" in "L1-L4" has units "%"'),
+    ([spine_container(t_score(unit="g/cm2"))], "measurements", R.UNITS_MISMATCH,
+     'SR units do not fit the value: "T-score" in "L1-L4"'),
+    ([spine_container(bad_number("-2,1"))], "measurements", R.UNREADABLE,
+     'SR value is not a number: "T-score" in "L1-L4"'),
+    ([spine_container(bad_number("NaN"))], "measurements", R.UNREADABLE,
+     'SR value is not a number: "T-score" in "L1-L4"'),
+    ([spine_container(bmd(25.0))], "measurements", R.IMPLAUSIBLE,
+     'SR value out of the plausible range 0.1 to 3: "BMD" in "L1-L4" is 25'),
+    ([spine_container(t_score(-25.0))], "measurements", R.IMPLAUSIBLE,
+     'SR value out of the plausible range -8 to 8: "T-score" in "L1-L4"'),
+    ([bmd()], "measurements", R.SITE_MISSING, 'SR value without a site: "BMD"'),
+    ([num(code("38267-1", "LN", "BMD"), 0.8, ucum("g/cm2"))], "measurements", R.CONFLICTING,
+     'SR concept code and name disagree: "BMD"'),
     ([container(local("VFA"), [container(local("T12"), [num(local("Genant grade"), 5, ucum("1"))])])],
-     'SR value is not a Genant grade (0-3): "Genant grade" in "T12"'),
+     "vfa.fractures", R.IMPLAUSIBLE, 'SR value is not a Genant grade (0-3): "Genant grade" in "T12"'),
     ([container(local("VFA"), [container(local("T12"), [coded(local("Genant grade"), local("Crushed"))])])],
-     'SR value is not a Genant grade (0-3): "Genant grade"'),
+     "vfa.fractures", R.UNREADABLE, 'SR value is not a Genant grade (0-3): "Genant grade"'),
 ])
-def test_values_that_cannot_be_read_surely_are_refused_with_the_reason(content, reason):
+def test_values_that_cannot_be_read_surely_are_refused_with_the_reason(content, where, why, reason):
     """Each value is refused alone: never coded, its reason kept for the reviewer; the rest is read."""
     good = container(local("Right Femur"), [container(local("Neck"), [bmd(0.7)])])
     sr = read([*content, good])
     [doubt] = sr.doubts
-    assert doubt.startswith(reason)
+    assert (doubt.field, doubt.reason) == (where, why) and doubt.detail.startswith(reason)
     assert [(m.site, m.bmd, m.t_score) for m in sr.measurements] == [(Site.FEMORAL_NECK, 0.7, None)]
 
 
@@ -190,7 +199,9 @@ def test_a_fracture_grade_without_a_vertebra_is_kept_with_a_doubt():
     sr = read([container(local("Vertebral Deformity"), [num(local("Genant grade"), 2, ucum("1"))])])
     assert sr.vfa.performed and sr.has_results
     assert [(f.vertebra, f.grade) for f in sr.vfa.fractures] == [(None, 2)]
-    assert sr.doubts == ['SR fracture grade without a vertebra: "Genant grade" in "Vertebral Deformity"']
+    assert sr.doubts == [Doubt(
+        field="vfa.fractures", reason=R.SITE_MISSING,
+        detail='SR fracture grade without a vertebra: "Genant grade" in "Vertebral Deformity"')]
 
 
 @pytest.mark.parametrize("unit", ["{SD}", "1", "{T-score}", "{Z-score}", "{score}", "SD", "{s.d.}"])
@@ -209,7 +220,7 @@ def test_unknown_units_on_a_known_quantity_are_read_checked_and_noted():
     [m] = sr.measurements
     assert (m.bmd, m.t_score) == (0.812, None)  # the T-score is out of range: refused
     assert sr.unrecognized == ['units "g/sq.cm" of "BMD" in "L1-L4"']  # the refused value needs no note
-    assert len(sr.doubts) == 1 and "-30" in sr.doubts[0]
+    assert len(sr.doubts) == 1 and "-30" in sr.doubts[0].detail
 
 
 def test_an_unknown_value_in_a_dxa_container_is_noted_not_dropped():

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dxaparse.errors import InputError
-from dxaparse.models import Scan
+from dxaparse.models import Doubt, DoubtReason, Scan
 from dxaparse.read import read_path
 from dxaparse.read.dicom import read_dicom
 from dxaparse.read.files import sha256_file, sha256_of_hashes
@@ -108,16 +108,18 @@ def report_page_study(folder: Path) -> list[Path]:
 def test_a_report_page_that_cannot_be_read_is_noted_and_the_study_coded_from_its_images(tmp_path):
     [f] = list(read_dicom(report_page_study(tmp_path), root=tmp_path, options=ReadOptions(ocr=False)))
     assert f.source.kind == "dicom-study" and f.exam.scans == [Scan.SPINE, Scan.HIP]
-    assert f.exam.doubts == ["Secondary Capture Image Storage object not read, the exam is coded without it: "
-                             "report page image: OCR is off"]
+    assert f.exam.doubts == [Doubt(field="source", reason=DoubtReason.OBJECT_NOT_READ,
+                                   detail="Secondary Capture Image Storage object not read, the exam is "
+                                          "coded without it: report page image: OCR is off")]
 
 
 def test_an_sr_with_nothing_usable_is_noted_and_its_study_coded_from_the_images(tmp_path):
     files = [*report_page_study(tmp_path)[:2], sr_file(tmp_path / "sr.dcm", [spine_container(bmd(unit="%"))])]
     [f] = list(read_dicom(files, root=tmp_path))
     assert f.exam.scans == [Scan.SPINE, Scan.HIP] and f.measurements == []
-    assert f.exam.doubts == ["Enhanced SR Storage object not read, the exam is coded without it: "
-                             'SR units do not fit the value: "BMD" in "L1-L4" has units "%"']
+    assert [d.detail for d in f.exam.doubts] == [
+        'Enhanced SR Storage object not read, the exam is coded without it: SR units do not fit the value: '
+        '"BMD" in "L1-L4" has units "%"']
 
 
 def test_a_study_of_unreadable_objects_only_is_refused_with_each_reason(tmp_path):

@@ -84,14 +84,17 @@ def test_72_dpi_header_values_a_claim_carries_are_exact_missing_or_doubted(name,
     for field, (part, key) in HEADER.items():
         value = got[part][key]
         if value is not None and value != want[part][key]:
-            assert any(d.startswith(field) for d in got["exam"]["doubts"]), f"{field} wrong, not doubted"
+            assert any(d["detail"].startswith(field) and d["reason"] == "ocr_uncertain"
+                       for d in got["exam"]["doubts"]), f"{field} wrong, not doubted"
             assert "value_doubt" in {f["code"] for f in got["coding"]["flags"]}
 
 
 def test_a_misread_exam_date_is_doubted_and_flagged(results):
     got = results["ge-encore-v12-72dpi"]
     assert got["exam"]["date"] != expected("ge-encore-v12-72dpi")["exam"]["date"]  # the sample misreads it
-    assert any(d.startswith("exam date read by OCR") for d in got["exam"]["doubts"])
+    assert {"field": "exam.date", "reason": "ocr_uncertain"} in [
+        {k: d[k] for k in ("field", "reason")} for d in got["exam"]["doubts"]]
+    assert any(d["detail"].startswith("exam date read by OCR") for d in got["exam"]["doubts"])
     [flag] = [f for f in got["coding"]["flags"] if f["code"] == "value_doubt"]
     assert "exam date" in flag["message"]
 

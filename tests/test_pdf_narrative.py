@@ -6,7 +6,7 @@ import pytest
 
 from dxaparse.code import CodingSettings, code_findings
 from dxaparse.errors import InputError
-from dxaparse.models import Source
+from dxaparse.models import Doubt, DoubtReason, Source
 from dxaparse.read.layout.report import read_report
 
 from ._pdf import text_lines
@@ -138,8 +138,9 @@ def test_a_reference_populations_sex_is_only_a_hint_with_a_doubt():
                        "T-score vs. White Female. Source: NHANES")
     found = read_report(lines, Source(path="x.pdf", kind="pdf", sha256="0"))
     assert found.patient.sex == "F"
-    assert found.exam.doubts == ["sex F taken from the reference population printed with the scores: "
-                                 "no sex is printed for the patient"]
+    assert found.exam.doubts == [Doubt(field="patient.sex", reason=DoubtReason.INFERRED,
+                                       detail="sex F taken from the reference population printed with the "
+                                              "scores: no sex is printed for the patient")]
     printed = text_lines("Sex: Male", "  ".join(header), "L1-L4  0.912  -1.2  -0.4",
                          "T-score vs. White Female. Source: NHANES")
     found = read_report(printed, Source(path="x.pdf", kind="pdf", sha256="0"))

@@ -38,5 +38,5 @@ def test_a_study_with_an_unreadable_report_page_is_coded_from_its_images_with_a_
         [result] = outcome.results
         assert [c.code for c in result.coding.cpt] == ["77080"]
         [doubt] = result.exam.doubts
-        assert doubt.endswith("report page image: OCR is off")
+        assert doubt.reason == "object_not_read" and doubt.detail.endswith("report page image: OCR is off")
         assert "value_doubt" in [f.code for f in result.coding.flags] and result.coding.needs_review

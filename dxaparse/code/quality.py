@@ -3,23 +3,31 @@ one site, numbers no scanner prints.
 
 Only the sites that can decide the category are checked: a doubtful Ward's area value changes no
 code, so it needs no human. Implausible scores are also kept out of the category (readings.py).
+Whether the objects and the page of an exam name one patient on one day is not a question of coding
+(coding.md §6 lists no such cause): those doubts hold the claim in billing instead of flagging the coding.
 """
 
 from __future__ import annotations
 
-from ..models import Flag, FlagCode, Measurement
+from collections.abc import Sequence
+
+from ..models import Doubt, DoubtReason, Flag, FlagCode, Measurement
 from .flags import flag
 from .readings import describe, plausible_score
 from .tables import diagnosis
 
+IDENTITY_REASONS = frozenset({DoubtReason.PATIENT_MISMATCH, DoubtReason.DATE_MISMATCH})
+"""Doubts about whose exam it is and when: billing holds, never a coding flag."""
 
-def uncertain_values(measurements: list[Measurement], header_doubts: list[str] = ()) -> list[Flag]:
-    """Flags for doubtful values: of the diagnostic sites, and of the header (patient ID, dates, age),
-    which a claim carries too."""
+
+def uncertain_values(measurements: list[Measurement], exam_doubts: Sequence[Doubt] = ()) -> list[Flag]:
+    """Flags for doubtful values: of the diagnostic sites, and of the exam (patient ID, dates, age, values
+    refused, objects not read), which a claim carries too."""
     rules = diagnosis()
     checked = [m for m in measurements if rules.sites[m.site].region and not m.excluded]
     out = []
-    if doubts := [f"{describe(m)}: {m.doubt}" for m in checked if m.doubt] + list(header_doubts):
+    if doubts := [f"{describe(m)}: {m.doubt}" for m in checked if m.doubt] + [
+            d.detail for d in exam_doubts if d.reason not in IDENTITY_REASONS]:
         out.append(flag(FlagCode.VALUE_DOUBT, f"the reader is unsure of {'; '.join(doubts)}"))
     if conflicts := _conflicts(checked):
         out.append(flag(FlagCode.CONFLICTING_VALUES,

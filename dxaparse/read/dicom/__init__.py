@@ -11,6 +11,9 @@ cannot be read â€” OCR off, a page OCR cannot read, an SR with nothing usable â€
 `doubts` with its reason (a review flag) and the study is coded from the rest; the images alone say
 which scans were done, which is what the CPT lines need. Only objects that are not DXA at all, or
 unreadable as DICOM, or a study with nothing left, become an `InputError` (exit status 2).
+
+Objects of one study that name different patients or dates are merged all the same, one value carried
+and the disagreement in `doubts` (`identity`), for billing to hold the claim.
 """
 
 from __future__ import annotations
@@ -28,10 +31,11 @@ from pydicom.errors import BytesLengthException
 from pydicom.uid import UID
 
 from ...errors import InputError
-from ...models import Exam, Findings, Patient, Scan, Source, Vfa
+from ...models import Doubt, DoubtReason, Exam, Findings, Patient, Scan, Source, Vfa
 from ..files import sha256_file, sha256_of_hashes
 from ..options import DEFAULTS, ReadOptions
 from .header import exam_of, patient_of, vendor_of
+from .identity import Identity, identity_of, study_doubts
 from .image import IMAGE_CLASSES, PRESENTATION_STATES, is_dxa_object, read_image
 from .pdf import read_encapsulated_pdf
 from .report_page import is_report_page, read_report_page
@@ -54,6 +58,7 @@ class _Object:
     kind: str          # sr | report | image | companion (a presentation state: part of a study, no results)
     sop_name: str      # | failed (a report object that could not be read: `error` says why)
     findings: Findings
+    identity: Identity   # the header's (a report's gaps filled from its page), compared among the objects
     error: InputError | None = None
 
 
@@ -128,13 +133,14 @@ def _dxa_object(path: Path, ds: Dataset, options: ReadOptions, sha256: str | Non
         kind = "companion"
     else:
         raise InputError(path, f"not a DXA object: {sop_name}")
-    return _Object(path, sha256 or sha256_file(path), kind, sop_name, findings)
+    return _Object(path, sha256 or sha256_file(path), kind, sop_name, findings, identity_of(ds))
 
 
 def _report_object(path: Path, ds: Dataset, sop: str, sop_name: str, findings: Findings,
                    options: ReadOptions, sha256: str | None) -> _Object:
     """An SR, report page or Encapsulated PDF; one that cannot be read is kept as a `failed` object
     with its header, so that its study can still be coded from the other objects."""
+    identity = identity_of(ds)
     try:
         if sop in SR_CLASSES:
             kind = "sr"
@@ -143,15 +149,17 @@ def _report_object(path: Path, ds: Dataset, sop: str, sop_name: str, findings: F
             kind = "report"   # a rendered page (read by OCR) ranks with an Encapsulated PDF
             findings = (read_encapsulated_pdf(path, ds, options) if sop == ENCAPSULATED_PDF_CLASS
                         else read_report_page(path, ds, options))
+            identity = identity.with_page(findings)
     except InputError as err:
-        return _Object(path, sha256 or sha256_file(path), "failed", sop_name, findings, err)
-    return _Object(path, sha256 or sha256_file(path), kind, sop_name, findings)
+        return _Object(path, sha256 or sha256_file(path), "failed", sop_name, findings, identity, err)
+    return _Object(path, sha256 or sha256_file(path), kind, sop_name, findings, identity)
 
 
 def _add_sr(path: Path, ds: Dataset, vendor: str, findings: Findings) -> None:
     sr = read_sr(ds, vendor)
     if not sr.has_results:  # the refusals say why better than "no results" when there are some
-        raise InputError(path, "; ".join(sr.doubts) or "not a DXA report: SR holds no bone density results")
+        raise InputError(path, "; ".join(d.detail for d in sr.doubts)
+                         or "not a DXA report: SR holds no bone density results")
     findings.source.kind = "dicom-sr"
     findings.measurements, findings.vfa = sr.measurements, sr.vfa
     findings.tbs, findings.frax = sr.tbs, sr.frax
@@ -177,8 +185,9 @@ def _merge(objects: list[_Object], root: Path | None) -> Findings:
     objects = sorted(objects, key=lambda o: _PRIORITY[o.kind])  # stable: SR, report, images
     for o in objects:
         if o.error is not None:
-            o.findings.exam.doubts = [f"{o.sop_name} object not read, the exam is coded without it: "
-                                      f"{o.error.reason}"]
+            o.findings.exam.doubts = [Doubt(
+                field="source", reason=DoubtReason.OBJECT_NOT_READ,
+                detail=f"{o.sop_name} object not read, the exam is coded without it: {o.error.reason}")]
     parts = [o.findings for o in objects]
     scored = next(([o.findings for o in objects if o.kind == kind] for kind in ("sr", "report")
                    if any(o.findings.measurements for o in objects if o.kind == kind)), [])
@@ -187,8 +196,10 @@ def _merge(objects: list[_Object], root: Path | None) -> Findings:
     exam = Exam(**{k: _first(getattr(f.exam, k) for f in parts)
                    for k in ("date", "study_uid", "device", "accession", "reference")},
                 scans=[s for s in Scan if s in scans],
-                unrecognized=list(dict.fromkeys(u for f in parts for u in f.exam.unrecognized)),
-                doubts=list(dict.fromkeys(d for f in parts for d in f.exam.doubts)))
+                unrecognized=list(dict.fromkeys(u for f in parts for u in f.exam.unrecognized)))
+    exam.doubts = list(dict.fromkeys([
+        *(d for f in parts for d in f.exam.doubts),
+        *study_doubts([(o.sop_name, o.identity) for o in objects], patient.id, exam.date)]))
     vfa = Vfa(performed=any(f.vfa.performed for f in parts),
               fractures=[x for f in (scored or parts) for x in f.vfa.fractures])
     vendor = next((f.source.vendor for f in parts if f.source.vendor != "unknown"), "unknown")

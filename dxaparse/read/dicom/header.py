@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 from pydicom.dataset import Dataset
 
 from ... import vendors
-from ...models import Exam, Findings, Patient, Vendor
+from ...models import Exam, Patient, Vendor
 
 _AGE = re.compile(r"(\d{1,3})([DWMY])")
 _DA = re.compile(r"\d{8}")
@@ -41,7 +40,7 @@ def vendor_of(ds: Dataset) -> Vendor:
     return "unknown"
 
 
-def _date(value: str | None) -> dt.date | None:
+def dicom_date(value: str | None) -> dt.date | None:
     """A DA value (`YYYYMMDD`); None when absent or malformed (strptime alone accepts `2024131`)."""
     try:
         return dt.datetime.strptime(value, "%Y%m%d").date() if value and _DA.fullmatch(value) else None
@@ -54,7 +53,7 @@ def _age_years(ds: Dataset) -> float | None:
     if (m := _AGE.fullmatch(text(ds, "PatientAge") or "")) is not None:
         years = int(m[1]) * _YEARS_PER[m[2]]
     else:
-        born, seen = _date(text(ds, "PatientBirthDate")), _date(text(ds, "StudyDate"))
+        born, seen = dicom_date(text(ds, "PatientBirthDate")), dicom_date(text(ds, "StudyDate"))
         if born is None or seen is None or seen < born:
             return None
         years = (seen - born).days / 365.25
@@ -69,18 +68,5 @@ def patient_of(ds: Dataset) -> Patient:
 
 def exam_of(ds: Dataset) -> Exam:
     device = " ".join(filter(None, (text(ds, "Manufacturer"), text(ds, "ManufacturerModelName"))))
-    return Exam(date=_date(text(ds, "StudyDate")), study_uid=text(ds, "StudyInstanceUID"),
+    return Exam(date=dicom_date(text(ds, "StudyDate")), study_uid=text(ds, "StudyInstanceUID"),
                 device=device or None, accession=text(ds, "AccessionNumber"))
-
-
-def with_header(findings: Findings, ds: Dataset, path: Path) -> Findings:
-    """A report page's findings (Encapsulated PDF, Secondary Capture page) with gaps filled from the
-    header; the source is the DICOM object."""
-    header_patient, header_exam = patient_of(ds), exam_of(ds)
-    patient = Patient(**{k: v if v is not None else getattr(header_patient, k) for k, v in findings.patient})
-    exam = findings.exam.model_copy(update={
-        k: getattr(header_exam, k) for k in ("date", "study_uid", "device", "accession")
-        if getattr(findings.exam, k) is None})
-    vendor = findings.source.vendor if findings.source.vendor != "unknown" else vendor_of(ds)
-    source = findings.source.model_copy(update={"path": str(path), "vendor": vendor})
-    return findings.model_copy(update={"patient": patient, "exam": exam, "source": source})

@@ -14,7 +14,7 @@ from pydicom.dataset import Dataset
 from ...errors import InputError
 from ...models import Findings
 from ..options import ReadOptions
-from .header import with_header
+from .identity import with_header
 
 
 def read_encapsulated_pdf(path: Path, ds: Dataset, options: ReadOptions) -> Findings:

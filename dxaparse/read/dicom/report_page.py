@@ -19,7 +19,8 @@ from ... import vendors
 from ...errors import InputError
 from ...models import Findings
 from ..options import ReadOptions
-from .header import text, with_header
+from .header import text
+from .identity import with_header
 from .image import is_dxa_object
 from .scan_names import scan_of_body_part, scan_of_name, scan_of_words
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pydicom.dataset import Dataset
 
 from ... import vendors
-from ...models import Fracture, Frax, Measurement, Scan, Side, Site, Tbs, Vfa
+from ...models import Doubt, DoubtReason, Fracture, Frax, Measurement, Scan, Side, Site, Tbs, Vfa
 from .scan_names import scan_of_name
 from .sr_terms import QUANTITIES, CodeEntry, sr_terms
 from .sr_values import check
@@ -59,7 +59,7 @@ class SrContent:
     reference: str | None = None
     menopausal_status: str | None = None
     unrecognized: list[str] = field(default_factory=list)  # read, but odd: a person should look
-    doubts: list[str] = field(default_factory=list)        # refused or unsure, with the reason
+    doubts: list[Doubt] = field(default_factory=list)      # refused or unsure, with the reason
 
     @property
     def has_results(self) -> bool:
@@ -269,7 +269,8 @@ class _Reader:
             where = f'"{c.meaning}"' + (f' in "{own_site or frame.where}"' if own_site or frame.where else "")
             grade = self.terms.genant.get(vendors.normalize_label(text))
             if grade is None:
-                self.out.doubts.append(f"SR value is not a Genant grade (0-3): {where}")
+                self._doubt("vfa.fractures", DoubtReason.UNREADABLE,
+                            f"SR value is not a Genant grade (0-3): {where}")
             else:
                 self._fracture(grade, where, own_site, children, frame)
         elif term == "impression":
@@ -291,7 +292,8 @@ class _Reader:
         where = own_site or t.prefix or named or (frame.labels[0] if frame.labels else frame.where)
         what = f'"{c.meaning}"' + (f' in "{where}"' if where else "")
         if t.conflict:
-            self.out.doubts.append(f'SR concept code and name disagree: "{c.meaning}" ({c.scheme} {c.code})')
+            self._doubt("measurements", DoubtReason.CONFLICTING,
+                        f'SR concept code and name disagree: "{c.meaning}" ({c.scheme} {c.code})')
             return
         kind = t.term if t.term in QUANTITIES else frame.quantity
         if kind is None:
@@ -328,6 +330,9 @@ class _Reader:
         units = (mv.get("MeasurementUnitsCodeSequence") or [Dataset()])[0]
         return str(units.get("CodeValue") or units.get("CodeMeaning") or "").strip()
 
+    def _doubt(self, path: str, reason: DoubtReason, detail: str) -> None:
+        self.out.doubts.append(Doubt(field=path, reason=reason, detail=detail))
+
     def _unrecognized(self, text: str) -> None:
         if text not in self.out.unrecognized:
             self.out.unrecognized.append(text)
@@ -341,7 +346,8 @@ class _Reader:
             acute = {"yes": True, "no": False}.get(self._answer_of(children, "acute") or "", frame.acute)
             self.out.vfa.fractures.append(Fracture(vertebra=vertebra, grade=grade, acute=acute))
             if vertebra is None:
-                self.out.doubts.append(f"SR fracture grade without a vertebra: {what}")
+                self._doubt("vfa.fractures", DoubtReason.SITE_MISSING,
+                            f"SR fracture grade without a vertebra: {what}")
 
     def _measure(self, kind: str, value: float, labels: list[str], entry: CodeEntry | None,
                  side: Side | None, excluded: bool, what: str, scan: Scan | None) -> None:
@@ -360,7 +366,7 @@ class _Reader:
             label, site, vertebrae = labels[0], Site.OTHER, []
             self._unrecognized(label)
         else:
-            self.out.doubts.append(f"SR value without a site: {what}")
+            self._doubt("measurements", DoubtReason.SITE_MISSING, f"SR value without a site: {what}")
             return
         # one row per site, side and vertebrae however each value names it (`L1-L4`, `L1 - L4`, codes);
         # rows of unknown regions are told apart by their label

@@ -15,13 +15,18 @@ from dataclasses import dataclass
 from pydicom.dataset import Dataset
 
 from ... import vendors
+from ...models import Doubt, DoubtReason
 from .sr_terms import SrTerms
+
+FIELD_OF_KIND = {"tbs": "tbs", "frax_major": "frax.major", "frax_hip": "frax.hip",
+                 "vfa_grade": "vfa.fractures"}
+"""The result path a refused value of each kind would have filled; every other kind is a measurement's."""
 
 
 @dataclass(frozen=True)
 class Checked:
     value: float | None = None    # None: refused, `problem` says why
-    problem: str | None = None    # why the value was refused (for exam.doubts)
+    problem: Doubt | None = None  # why the value was refused (for exam.doubts)
     note: str | None = None       # what was odd but read anyway (for exam.unrecognized)
 
 
@@ -38,23 +43,28 @@ def check(item: Dataset, kind: str, coded: bool, terms: SrTerms, what: str) -> C
     raw = units_of(item)
     unit = terms.unit(vendors.normalize_label(raw)) if raw else None
     note = None
+
+    def refused(reason: DoubtReason, detail: str) -> Checked:
+        return Checked(problem=Doubt(field=FIELD_OF_KIND.get(kind, "measurements"), reason=reason,
+                                     detail=detail))
+
     if raw is None and not coded:
-        return Checked(problem=f"SR value without units: {what}")
+        return refused(DoubtReason.UNITS_MISSING, f"SR value without units: {what}")
     if raw is not None and unit is None:
         note = f'units "{raw}" of {what}'
     elif unit is not None and kind not in terms.units[unit.unit]:
-        return Checked(problem=f'SR units do not fit the value: {what} has units "{raw}"')
+        return refused(DoubtReason.UNITS_MISMATCH, f'SR units do not fit the value: {what} has units "{raw}"')
     try:
         value = float(item.MeasuredValueSequence[0].get("NumericValue"))
     except (TypeError, ValueError):
         value = math.nan
     if not math.isfinite(value):
-        return Checked(problem=f"SR value is not a number: {what}")
+        return refused(DoubtReason.UNREADABLE, f"SR value is not a number: {what}")
     value = round(value * unit.factor, 6) if unit else value
     low, high = terms.plausible[kind]
     if kind == "vfa_grade" and not (value.is_integer() and low <= value <= high):
-        return Checked(problem=f"SR value is not a Genant grade (0-3): {what}")
+        return refused(DoubtReason.IMPLAUSIBLE, f"SR value is not a Genant grade (0-3): {what}")
     if not low <= value <= high:
-        return Checked(problem=f"SR value out of the plausible range {low:g} to {high:g}: {what} "
-                               f"is {value:g}")
+        return refused(DoubtReason.IMPLAUSIBLE, f"SR value out of the plausible range {low:g} to {high:g}: "
+                                                f"{what} is {value:g}")
     return Checked(value, note=note)

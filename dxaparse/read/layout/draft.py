@@ -11,7 +11,22 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...models import Exam, Findings, Fracture, Frax, Measurement, Patient, Scan, Site, Source, Tbs, Vfa
+from ...models import (
+    Doubt,
+    DoubtReason,
+    Exam,
+    Findings,
+    Fracture,
+    Frax,
+    Measurement,
+    Patient,
+    Printed,
+    Scan,
+    Site,
+    Source,
+    Tbs,
+    Vfa,
+)
 from .layouts import LinePatterns
 from .values import DateOrder, date, first_number, sex
 
@@ -114,21 +129,23 @@ class Draft:
                 same.doubt = f"{same.doubt}; {note}" if same.doubt else note
 
     def findings(self, source: Source) -> Findings:
-        if self.exam_dates and "date" not in self.exam:
+        best = min(self.exam_dates, key=lambda d: d[0]) if self.exam_dates else None
+        if best and "date" not in self.exam:
             # the best-ranked printed date (a "Scan Date:" field over a report's "Date created:")
-            self.exam["date"] = min(self.exam_dates, key=lambda d: d[0])[1]
+            self.exam["date"] = best[1]
         if ("age_years" not in self.patient and self.birth_date and (on := self.exam.get("date"))
                 and 0 <= (age := _completed_years(self.birth_date, on)) <= _OLDEST):
             self.patient["age_years"] = float(age)   # no printed age: from the birth and exam dates
         if "sex" not in self.patient and len(self.reference_sexes) == 1 and None not in self.reference_sexes:
             # no sex printed for the patient: the reference population's sex is a hint a coder confirms
             self.patient["sex"] = next(iter(self.reference_sexes))
-            self.exam.setdefault("doubts", []).append(
-                f"sex {self.patient['sex']} taken from the reference population printed with the scores: "
-                "no sex is printed for the patient")
+            self.exam.setdefault("doubts", []).append(Doubt(
+                field="patient.sex", reason=DoubtReason.INFERRED,
+                detail=f"sex {self.patient['sex']} taken from the reference population printed with the "
+                       "scores: no sex is printed for the patient"))
         if "age_years" not in self.patient and self.trend_ages:
             self.patient["age_years"] = max(self.trend_ages)[1]   # the age a trend table prints last
-        return Findings(
+        out = Findings(
             source=source,
             patient=Patient(**self.patient),
             exam=Exam(**self.exam, scans=self.scans, unrecognized=self.unrecognized),
@@ -139,6 +156,9 @@ class Draft:
             indications=self.indications,
             impression=self.impression,
         )
+        out.printed = Printed(birth_date=self.birth_date,
+                              scan_date=best[1] if best and best[0] < _DATE_RANK["report_date"] else None)
+        return out
 
 
 def first(where: dict[str, Any], key: str, value: Any) -> None:

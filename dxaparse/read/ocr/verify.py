@@ -14,14 +14,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from ...models import Findings, Measurement, Site
+from ...models import Doubt, DoubtReason, Findings, Measurement, Site
 from ..layout.layouts import layout_for
 from ..layout.words import Line, Word
 from .tokens import LOST_MINUS, UNSURE_TEXT, value
 
 FIELDS = {"bmd": "BMD", "bmc": "BMC", "area": "area", "t_score": "T-score", "z_score": "Z-score",
           "young_adult_percent": "young-adult %", "age_matched_percent": "age-matched %"}
-CLAIM_FIELDS = {"patient_id", "birth_date", "age", "exam_date", "accession"}
+CLAIM_FIELDS = {"patient_id": "patient.id", "birth_date": "patient.age_years", "age": "patient.age_years",
+                "exam_date": "exam.date", "accession": "exam.accession"}
+"""Header fields a claim carries → the result path they fill (a birth date gives the age)."""
 SCORE_RANGE = (-6.0, 6.0)
 BMD_RANGE = (0.2, 2.2)
 PERCENT_RANGE = (30.0, 170.0)
@@ -66,7 +68,9 @@ def _header(findings: Findings, lines: list[Line], notes: dict[Word, str]) -> No
                 note = notes.get(w)
                 if fill not in CLAIM_FIELDS or not note or w.text not in text or note.startswith(LOST_MINUS):
                     continue
-                if (doubt := f"{fill.replace('_', ' ')} read by OCR: {note}") not in doubts:
+                doubt = Doubt(field=CLAIM_FIELDS[fill], reason=DoubtReason.OCR_UNCERTAIN,
+                              detail=f"{fill.replace('_', ' ')} read by OCR: {note}")
+                if doubt not in doubts:
                     doubts.append(doubt)
 
 
