@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # imported where a result is read back: `default_path` alone stays cheap for the CLI
     from ..models import ExamResult
@@ -124,6 +124,18 @@ class StoredVersion:
     current: bool
 
 
+class _Head(NamedTuple):
+    """A study's current result, which the next result of the study supersedes."""
+
+    id: int
+    sha256: str
+    version: int
+
+    @staticmethod
+    def successor(head: _Head | None) -> StoredVersion:
+        return StoredVersion(head.version + 1, head.sha256, True) if head else StoredVersion(1, None, True)
+
+
 NewResult = Callable[[StoredVersion], None]
 """Called inside `Store.add`'s transaction once a new result has its version; raising rolls it back."""
 
@@ -219,7 +231,7 @@ class Store:
             head = self._head(db, result.exam.study_uid)
             exam_id = self._insert(db, result, head)
             if on_new:
-                on_new(StoredVersion(head[2] + 1 if head else 1, head[1] if head else None, True))
+                on_new(_Head.successor(head))
         else:
             exam_id = row[0]
         filed = inputs if isinstance(inputs, Mapping) else {}
@@ -228,18 +240,19 @@ class Store:
         return added
 
     @staticmethod
-    def _head(db: sqlite3.Connection, study_uid: str | None) -> tuple[int, str, int] | None:
-        """(id, sha256, version) of the study's current result; None for a study not stored yet, and
-        for a result without a study UID: nothing else safely says two such results are one exam."""
+    def _head(db: sqlite3.Connection, study_uid: str | None) -> _Head | None:
+        """The study's current result; None for a study not stored yet, and for a result without a
+        study UID: nothing else safely says two such results are one exam (docs/store.md)."""
         if not study_uid:
             return None
-        return db.execute("SELECT id, sha256, version FROM exams WHERE study_uid = ? AND current",
-                          (study_uid,)).fetchone()
+        row = db.execute("SELECT id, sha256, version FROM exams WHERE study_uid = ? AND current",
+                         (study_uid,)).fetchone()
+        return _Head(*row) if row else None
 
     @staticmethod
-    def _insert(db: sqlite3.Connection, r: ExamResult, head: tuple[int, str, int] | None) -> int:
+    def _insert(db: sqlite3.Connection, r: ExamResult, head: _Head | None) -> int:
         if head:  # first, or the one-current-per-study index would refuse the new row
-            db.execute("UPDATE exams SET current = 0 WHERE id = ?", (head[0],))
+            db.execute("UPDATE exams SET current = 0 WHERE id = ?", (head.id,))
         exam_id = db.execute(
             "INSERT INTO exams(sha256, source_path, source_kind, vendor, study_uid, exam_date, category, "
             "needs_review, result_json, created_at, version, supersedes, current) "
@@ -247,7 +260,7 @@ class Store:
             (r.source.sha256, r.source.path, r.source.kind, r.source.vendor, r.exam.study_uid,
              r.exam.date.isoformat() if r.exam.date else None, r.coding.category.value,
              int(r.coding.needs_review), r.model_dump_json(), _now(),
-             head[2] + 1 if head else 1, head[0] if head else None)).lastrowid
+             _Head.successor(head).version, head.id if head else None)).lastrowid
         db.executemany(
             "INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(exam_id, n, m.site.value, m.side, m.label, " ".join(m.vertebrae), m.bmd, m.bmc, m.area,
@@ -302,7 +315,7 @@ class Store:
             if stored:
                 return stored
             head = self._head(self._db, result.exam.study_uid)
-        return StoredVersion(head[2] + 1 if head else 1, head[1] if head else None, True)
+        return _Head.successor(head)
 
     def study_inputs(self, study_uid: str) -> dict[str, str | None]:
         """Content hash → filed path (None if not recorded) of every input of the study's stored exams."""
