@@ -216,8 +216,10 @@ def test_polling_mode_works(tmp_path, monkeypatch):
         sub = w.inbox / "ward-3"
         sub.mkdir()
         findings_json(sub, "deep.json", 99)
-        wait_for(lambda: w.store.count() == 21, "20 files and one in a sub-folder coded via polling")
-        assert len(w.names(w.done)) == 20 and w.names(w.done / "ward-3") == ["deep.json"]
+        # a file is moved to done/ after its result is committed: wait for the move, then count
+        wait_for(lambda: len(w.names(w.done)) == 20 and w.names(w.done / "ward-3") == ["deep.json"],
+                 "20 files and one in a sub-folder coded via polling and filed")
+        assert w.store.count() == 21
     assert made == [{"timeout": 0.2}]
 
 

@@ -2,16 +2,20 @@
 
 Spreadsheets and billing imports want flat rows; repeating the exam and coding columns on every row
 keeps each row self-contained. An exam without measurements still gets one row, so no coding is lost.
+Rows read from the store end with the result's version columns, last so that no column moves.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
-from typing import TextIO
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from ..models import ExamResult, Measurement
+
+if TYPE_CHECKING:
+    from .store import StoredVersion
 
 EXAM_COLUMNS = ["sha256", "source_path", "source_kind", "vendor", "patient_id", "sex", "age_years",
                 "exam_date", "study_uid", "accession", "category", "basis_score", "basis_site", "basis_side",
@@ -20,6 +24,8 @@ EXAM_COLUMNS = ["sha256", "source_path", "source_kind", "vendor", "patient_id", 
 MEASUREMENT_COLUMNS = ["site", "side", "label", "vertebrae", "bmd", "bmc", "area", "t_score", "z_score",
                        "excluded"]
 COLUMNS = EXAM_COLUMNS + MEASUREMENT_COLUMNS
+VERSION_COLUMNS = ["version", "supersedes", "current"]
+"""Only where a store says them (`dxaparse export`, watcher / PACS hook files): `dxaparse code` has none."""
 
 
 def to_csv(results: list[ExamResult], many: bool) -> str:
@@ -29,11 +35,32 @@ def to_csv(results: list[ExamResult], many: bool) -> str:
 
 
 def write_csv(results: Iterable[ExamResult], out: TextIO) -> None:
+    _write(((r, {}) for r in results), COLUMNS, out)
+
+
+def write_versioned_csv(stored: Iterable[tuple[ExamResult, StoredVersion]], out: TextIO) -> None:
+    """Rows of stored results, each ending with its version: which row of a study to count."""
+    _write(((r, _version_row(v)) for r, v in stored), COLUMNS + VERSION_COLUMNS, out)
+
+
+def stored_csv(result: ExamResult, version: StoredVersion) -> str:
+    """One stored result's rows with header (the watcher's csv files)."""
+    out = io.StringIO()
+    write_versioned_csv([(result, version)], out)
+    return out.getvalue()
+
+
+def _version_row(v: StoredVersion) -> dict:
+    """`current` as `1`/`0` like `needs_review`; `supersedes` empty for a first version."""
+    return {"version": v.version, "supersedes": v.supersedes, "current": int(v.current)}
+
+
+def _write(rows: Iterable[tuple[ExamResult, Mapping]], columns: Sequence[str], out: TextIO) -> None:
     """Stream rows: `export` writes a whole store without holding it in memory."""
-    writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
     writer.writeheader()
-    for r in results:
-        head = _exam_row(r)
+    for r, extra in rows:
+        head = _exam_row(r) | extra
         for m in r.measurements or [None]:
             writer.writerow(head | (_measurement_row(m) if m else {}))
 

@@ -1,5 +1,8 @@
 """The embedded result store: one SQLite file holding every coded exam once, keyed by content hash.
 
+A study coded again (objects arrived after it was coded) is stored as the next *version* of the study's
+result, so that exactly one result per study is current and a reader counting charges counts it once.
+
 Each result is written in one transaction (all of it or none), so a crash never leaves half an exam;
 WAL lets `export` read while `watch` writes. The file must be on a local disk — SQLite's locking is not
 reliable on SMB/NFS (docs/store.md) — which is why `network_filesystem` exists. The full result JSON is
@@ -12,10 +15,11 @@ import datetime as dt
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # imported where a result is read back: `default_path` alone stays cheap for the CLI
     from ..models import Billing, ExamResult
@@ -72,6 +76,25 @@ MIGRATIONS = [
     """
     ALTER TABLE inputs ADD COLUMN filed TEXT
     """,
+    # 3: result versions. A study re-coded with more objects (an amended result) is a new version of
+    # the study's result, not a second exam: `version` counts 1, 2, … per study_uid in the order
+    # stored, `supersedes` is the row it replaces, and `current` marks the one result of each study to
+    # count. Existing rows are numbered in insertion (id) order. A result without a study UID is a
+    # chain of its own (docs/store.md says why). The indexes make two current results of one study, or
+    # two results superseding the same one, a constraint violation rather than a silent double count.
+    """
+    ALTER TABLE exams ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE exams ADD COLUMN supersedes INTEGER REFERENCES exams(id);
+    ALTER TABLE exams ADD COLUMN current INTEGER NOT NULL DEFAULT 1;
+    UPDATE exams SET
+        version = (SELECT COUNT(*) FROM exams p WHERE p.study_uid = exams.study_uid AND p.id <= exams.id),
+        supersedes = (SELECT MAX(p.id) FROM exams p WHERE p.study_uid = exams.study_uid AND p.id < exams.id),
+        current = NOT EXISTS (SELECT 1 FROM exams n WHERE n.study_uid = exams.study_uid AND n.id > exams.id)
+     WHERE study_uid <> '';
+    CREATE UNIQUE INDEX exams_study_version ON exams(study_uid, version) WHERE study_uid <> '';
+    CREATE UNIQUE INDEX exams_study_current ON exams(study_uid) WHERE current AND study_uid <> '';
+    CREATE UNIQUE INDEX exams_supersedes ON exams(supersedes)
+    """,
 ]
 """Schema changes in order; `PRAGMA user_version` counts those applied. Append, never edit."""
 
@@ -83,6 +106,38 @@ NETWORK_FS = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "afs", "ceph", "glusterfs"
 
 class StoreError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """Where a stored result stands among the results of its study: `version` 1 for the first, n + 1
+    for the result amending version n; `supersedes`, the content hash of the version it replaces (null
+    for version 1); `current`, whether it was the study's latest version, the one to count, when read.
+    A result without a study UID is version 1 and current."""
+
+    # The published schema's `store` block (dxaparse.schema) is generated from this class, and exports
+    # write its fields by name: add fields, never rename them.
+    version: int
+    # A content hash, not the row id: it names the result outside this file too (export file names,
+    # HL7 control IDs).
+    supersedes: str | None
+    current: bool
+
+
+class _Head(NamedTuple):
+    """A study's current result, which the next result of the study supersedes."""
+
+    id: int
+    sha256: str
+    version: int
+
+    @staticmethod
+    def successor(head: _Head | None) -> StoredVersion:
+        return StoredVersion(head.version + 1, head.sha256, True) if head else StoredVersion(1, None, True)
+
+
+NewResult = Callable[[StoredVersion], None]
+"""Called inside `Store.add`'s transaction once a new result has its version; raising rolls it back."""
 
 
 def default_path() -> Path:
@@ -118,7 +173,8 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = self._connect()
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._lock = threading.Lock()
+        # Re-entrant: an `add` callback (NewResult) may read the store inside the add's transaction.
+        self._lock = threading.RLock()
         self._migrate()
 
     def _connect(self) -> sqlite3.Connection:
@@ -151,11 +207,15 @@ class Store:
             raise
         self._db.execute("COMMIT")
 
-    def add(self, result: ExamResult, inputs: Inputs = ()) -> bool:
+    def add(self, result: ExamResult, inputs: Inputs = (), on_new: NewResult | None = None) -> bool:
         """Store one exam (False if its hash is already stored) and record the hashes of the input files
         it came from, all in one transaction. `inputs` may map each hash to where the file was filed
-        (`study_inputs` reads it back); a hash already recorded keeps its first exam and filed path."""
-        return self.add_many([(result, inputs)])[0]
+        (`study_inputs` reads it back); a hash already recorded keeps its first exam and filed path.
+        A new exam becomes the current version of its study; `on_new` gets that version before the
+        commit, so what it writes (the sink's pending exports) names the version the store assigned
+        even when another process stored a result of the same study meanwhile."""
+        with self._lock, self._tx() as db:
+            return self._add(db, result, inputs, on_new)
 
     def add_many(self, items: Iterable[tuple[ExamResult, Inputs]]) -> list[bool]:
         """`add` for several exams in one transaction: a bulk load pays one commit (one fsync) per batch,
@@ -163,25 +223,44 @@ class Store:
         with self._lock, self._tx() as db:
             return [self._add(db, result, inputs) for result, inputs in items]
 
-    def _add(self, db: sqlite3.Connection, result: ExamResult, inputs: Inputs) -> bool:
-        added = self._insert(db, result)
-        exam_id = db.execute("SELECT id FROM exams WHERE sha256 = ?", (result.source.sha256,)).fetchone()[0]
+    def _add(self, db: sqlite3.Connection, result: ExamResult, inputs: Inputs,
+             on_new: NewResult | None = None) -> bool:
+        row = db.execute("SELECT id FROM exams WHERE sha256 = ?", (result.source.sha256,)).fetchone()
+        added = row is None
+        if added:
+            head = self._head(db, result.exam.study_uid)
+            exam_id = self._insert(db, result, head)
+            if on_new:
+                on_new(_Head.successor(head))
+        else:
+            exam_id = row[0]
         filed = inputs if isinstance(inputs, Mapping) else {}
         db.executemany("INSERT OR IGNORE INTO inputs(sha256, exam_id, filed) VALUES (?, ?, ?)",
                        [(sha, exam_id, filed.get(sha)) for sha in inputs])
         return added
 
     @staticmethod
-    def _insert(db: sqlite3.Connection, r: ExamResult) -> bool:
-        cur = db.execute(
-            "INSERT OR IGNORE INTO exams(sha256, source_path, source_kind, vendor, study_uid, exam_date, "
-            "category, needs_review, result_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    def _head(db: sqlite3.Connection, study_uid: str | None) -> _Head | None:
+        """The study's current result; None for a study not stored yet, and for a result without a
+        study UID: nothing else safely says two such results are one exam (docs/store.md)."""
+        if not study_uid:
+            return None
+        row = db.execute("SELECT id, sha256, version FROM exams WHERE study_uid = ? AND current",
+                         (study_uid,)).fetchone()
+        return _Head(*row) if row else None
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, r: ExamResult, head: _Head | None) -> int:
+        if head:  # first, or the one-current-per-study index would refuse the new row
+            db.execute("UPDATE exams SET current = 0 WHERE id = ?", (head.id,))
+        exam_id = db.execute(
+            "INSERT INTO exams(sha256, source_path, source_kind, vendor, study_uid, exam_date, category, "
+            "needs_review, result_json, created_at, version, supersedes, current) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             (r.source.sha256, r.source.path, r.source.kind, r.source.vendor, r.exam.study_uid,
              r.exam.date.isoformat() if r.exam.date else None, r.coding.category.value,
-             int(r.coding.needs_review), r.model_dump_json(), _now()))
-        if cur.rowcount == 0:
-            return False
-        exam_id = cur.lastrowid
+             int(r.coding.needs_review), r.model_dump_json(), _now(),
+             _Head.successor(head).version, head.id if head else None)).lastrowid
         db.executemany(
             "INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(exam_id, n, m.site.value, m.side, m.label, " ".join(m.vertebrae), m.bmd, m.bmc, m.area,
@@ -193,7 +272,7 @@ class Store:
                        [(exam_id, n, c.code, c.reason) for n, c in enumerate(r.coding.icd10, 1)])
         db.executemany("INSERT INTO flags VALUES (?, ?, ?, ?)",
                        [(exam_id, n, f.code, f.message) for n, f in enumerate(r.coding.flags, 1)])
-        return True
+        return exam_id
 
     def has(self, sha256: str) -> bool:
         """Is an exam with this content hash stored?"""
@@ -206,23 +285,29 @@ class Store:
 
     def latest(self, study_uid: str | None, before: str | None = None, *,
                billed: bool = False) -> ExamResult | None:
-        """The study's most recently stored result, None if it has none. With `before` (an exam's content
-        hash): the study's result stored just before that exam — the one an amended result replaces —
-        or, while that exam is not stored yet, the latest. With `billed`: the latest of those whose
-        charge went out (billing ready or released), the one an amended charge credits."""
+        """The study's current result (its latest version), None if it has none. With `before` (an
+        exam's content hash): the version that exam supersedes — the one an amended result replaces —
+        or, while that exam is not stored yet, the current one, which it will supersede. With `billed`:
+        from there back along the versions, the first whose charge went out (billing ready or
+        released) — the one an amended charge credits."""
         if not study_uid:
             return None
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT result_json FROM exams WHERE study_uid = ?1 AND sha256 IS NOT ?2 AND id < "
-                "COALESCE((SELECT id FROM exams WHERE sha256 = ?2), 9223372036854775807) "
-                "ORDER BY id DESC", (study_uid, before))
-            from ..models import ExamResult
+        from ..models import ExamResult
 
-            for (text,) in rows:
-                result = ExamResult.model_validate_json(text)
+        with self._lock:
+            stored = self._db.execute("SELECT supersedes FROM exams WHERE sha256 = ?", (before,)).fetchone()
+            if stored:
+                row = self._db.execute("SELECT result_json, supersedes FROM exams WHERE id = ?",
+                                       stored).fetchone()
+            else:
+                row = self._db.execute("SELECT result_json, supersedes FROM exams WHERE study_uid = ? AND "
+                                       "current", (study_uid,)).fetchone()
+            while row is not None:
+                result = ExamResult.model_validate_json(row[0])
                 if not billed or result.billing.billable:
                     return result
+                row = self._db.execute("SELECT result_json, supersedes FROM exams WHERE id = ?",
+                                       (row[1],)).fetchone()
         return None
 
     def set_billing(self, sha256: str, billing: Billing) -> ExamResult:
@@ -248,6 +333,23 @@ class Store:
                                     (prefix.lower(),)).fetchall()
         return [ExamResult.model_validate_json(text) for (text,) in rows]
 
+    def version(self, sha256: str) -> StoredVersion | None:
+        """The version of the stored exam with this content hash; None if it is not stored."""
+        with self._lock:
+            row = self._db.execute(f"SELECT {_VERSION} FROM exams e LEFT JOIN exams p ON p.id = e.supersedes "
+                                   "WHERE e.sha256 = ?", (sha256,)).fetchone()
+        return _version(row) if row else None
+
+    def version_for(self, result: ExamResult) -> StoredVersion:
+        """The version `result` has in the store, or the one it would get if added now: what an export
+        is rendered with before it is committed (`add` hands over the final one)."""
+        with self._lock:
+            stored = self.version(result.source.sha256)
+            if stored:
+                return stored
+            head = self._head(self._db, result.exam.study_uid)
+        return _Head.successor(head)
+
     def study_inputs(self, study_uid: str) -> dict[str, str | None]:
         """Content hash → filed path (None if not recorded) of every input of the study's stored exams."""
         with self._lock:
@@ -269,7 +371,15 @@ class Store:
             return self._db.execute("SELECT COUNT(*) FROM exams").fetchone()[0]
 
     def iter_results(self, since: dt.datetime | dt.date | None = None) -> Iterator[ExamResult]:
-        """Stored exams in the order they were stored; `since`: only those stored at or after it (UTC)."""
+        """Every stored exam, all versions, in the order stored; `since`: only those stored at or after
+        it (UTC). To count each study once, use `iter_versions`."""
+        return (result for result, _ in self.iter_versions(since, all_versions=True))
+
+    def iter_versions(self, since: dt.datetime | dt.date | None = None, *,
+                      all_versions: bool = False) -> Iterator[tuple[ExamResult, StoredVersion]]:
+        """(result, version) of each study's current result — with `all_versions`, of every stored exam
+        — in the order stored; `since`: only those stored at or after it (UTC). Current only by
+        default, because that is what a count of exams or charges must read."""
         if isinstance(since, dt.datetime):
             since = since.astimezone(dt.UTC) if since.tzinfo else since.replace(tzinfo=dt.UTC)
             bound = since.isoformat(timespec="microseconds")
@@ -280,10 +390,11 @@ class Store:
         # A connection of its own: a long export must not hold the writers' lock.
         db = self._connect()
         try:
-            rows = db.execute("SELECT result_json FROM exams WHERE created_at >= ? ORDER BY id",
-                              (bound,))
-            for (text,) in rows:
-                yield ExamResult.model_validate_json(text)
+            rows = db.execute(f"SELECT e.result_json, {_VERSION} FROM exams e "
+                              "LEFT JOIN exams p ON p.id = e.supersedes WHERE e.created_at >= ? "
+                              f"{'' if all_versions else 'AND e.current'} ORDER BY e.id", (bound,))
+            for text, *version in rows:
+                yield ExamResult.model_validate_json(text), _version(version)
         finally:
             db.close()
 
@@ -296,6 +407,15 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+_VERSION = "e.version, p.sha256, e.current"
+"""The columns `_version` reads, from `exams e LEFT JOIN exams p ON p.id = e.supersedes`."""
+
+
+def _version(row: Iterable) -> StoredVersion:
+    version, supersedes, current = row
+    return StoredVersion(version, supersedes, bool(current))
 
 
 def _now() -> str:

@@ -7,20 +7,30 @@ an export file exists exactly for each stored exam, and a duplicate never produc
 An amended result (a study re-coded with more objects) gets export files of its own; its hl7 file holds
 what the PACS hook sends for it (`emit.hl7.hl7_messages`): the corrected ORU^R01 and, only if the
 charges changed, a credit of the last billed ones and the new charge. A held exam's hl7 file holds
-its preliminary ORU^R01 alone; `dxaparse release` writes the charge once it is released.
+its preliminary ORU^R01 alone; `dxaparse release` writes the charge once it is released. Its json and
+csv files say its version and the result it supersedes, as `dxaparse export` does, so a pick-up job
+can replace the earlier result instead of counting both. The version is the one the store assigns in
+the commit: the files are rendered with the predicted one and rendered again in the commit if another
+writer stored a result of the study in between.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 from ..emit import EXTENSIONS, FORMATS, HL7_KINDS
+from ..emit.csv_out import stored_csv
 from ..emit.hl7 import hl7_messages
-from ..emit.store import Inputs, Store
+from ..emit.json_out import stored_json
+from ..emit.store import Inputs, Store, StoredVersion
 from ..models import ExamResult
+
+VERSIONED: dict[str, Callable[[ExamResult, StoredVersion], str]] = {"json": stored_json, "csv": stored_csv}
+"""Formats whose files carry the result's version; hl7 says it its own way (a correction), fhir not."""
 
 PENDING = ".pending"
 
@@ -66,29 +76,39 @@ class ResultSink:
         `inputs` are the content hashes of the files these exams came from, recorded with the last one
         (a mapping: hash → where the file will be filed, `Store.add`).
         Raises ExportError, before writing anything, if an exam cannot be rendered."""
-        rendered = [(r, self._render(r)) for r in results]
+        planned = [(r, self.store.version_for(r)) for r in results]
+        rendered = [self._render(r, version) for r, version in planned]
         inputs = dict(inputs) if isinstance(inputs, Mapping) else list(inputs)
         added = []
-        for n, (result, texts) in enumerate(rendered, 1):
-            pending = [self._write_pending(fmt, result.source.sha256, text) for fmt, text in texts]
-            new = self.store.add(result, inputs if n == len(rendered) else ())
+        for n, ((result, version), texts) in enumerate(zip(planned, rendered, strict=True), 1):
+            pending: list[tuple[str, Path]] = []
+            new = self.store.add(result, inputs if n == len(planned) else (),
+                                 on_new=partial(self._write_all_pending, result, version, texts, pending))
             for fmt, path in pending:
-                if new:
-                    os.replace(path, self._final(fmt, result.source.sha256))
-                else:
-                    path.unlink()
+                os.replace(path, self._final(fmt, result.source.sha256))
             added.append(new)
         return added
 
-    def _render(self, result: ExamResult) -> list[tuple[str, str]]:
+    def _write_all_pending(self, result: ExamResult, planned: StoredVersion, texts: list[tuple[str, str]],
+                           pending: list[tuple[str, Path]], version: StoredVersion) -> None:
+        """Inside the store's commit of a new exam: its exports under pending names, rendered again
+        when the store assigned another version than planned (an earlier exam of the same commit, or
+        another process, stored a result of the study meanwhile)."""
+        if version != planned:
+            texts = self._render(result, version)
+        pending += [self._write_pending(fmt, result.source.sha256, text) for fmt, text in texts]
+
+    def _render(self, result: ExamResult, version: StoredVersion) -> list[tuple[str, str]]:
         texts = []
         billed = None
-        if "hl7" in self.formats:
+        if "hl7" in self.formats and version.supersedes:
             billed = self.store.latest(result.exam.study_uid, before=result.source.sha256, billed=True)
         for fmt in self.formats:
             try:
-                if fmt == "hl7" and billed is not None:  # amended: correct the results, credit charges
+                if fmt == "hl7":  # an amended result corrects the results and credits the billed charge
                     text = "".join(er7 + "\n" for _, er7 in hl7_messages(result, billed, HL7_KINDS))
+                elif fmt in VERSIONED:
+                    text = VERSIONED[fmt](result, version)
                 else:
                     text = FORMATS[fmt]([result], False)
                 texts.append((fmt, text))
