@@ -14,6 +14,8 @@ import calendar
 import datetime as dt
 
 from .code import CodingSettings
+from .code.quality import IDENTITY_REASONS
+from .code.tables import in_force
 from .models import Billing, BillingStatus, Coding, Findings, Hold, HoldReason, Release
 
 CHECKS: dict[HoldReason, str] = {
@@ -45,13 +47,20 @@ def decide(findings: Findings, coding: Coding, settings: CodingSettings,
                           f"the coding needs review ({', '.join(f.code for f in coding.flags)})"))
     if not (findings.patient.id or "").strip():
         holds.append(hold(HoldReason.MISSING_PATIENT_ID, "the exam names no patient identifier"))
+    for doubt in findings.exam.doubts:  # whose exam, and on which day: no coding flag, a hold instead
+        if doubt.reason in IDENTITY_REASONS:
+            holds.append(hold(HoldReason(doubt.reason.value), doubt.detail))
     date = findings.exam.date
     if date is None:
         holds.append(hold(HoldReason.MISSING_EXAM_DATE, "the exam has no date of service"))
-    elif settings.timely_filing_months and today > (limit := add_months(date, settings.timely_filing_months)):
-        holds.append(hold(HoldReason.OUTSIDE_FILING_WINDOW,
-                          f"the exam of {date.isoformat()} is older than the payer's filing limit of "
-                          f"{settings.timely_filing_months} months (ended {limit.isoformat()})"))
+    else:
+        if not (tables := in_force(date)).covered:
+            holds.append(hold(HoldReason.NO_TABLE_FOR_DATE, "; ".join(tables.uncovered)))
+        months = settings.timely_filing_months
+        if months and today > (limit := add_months(date, months)):
+            holds.append(hold(HoldReason.OUTSIDE_FILING_WINDOW,
+                              f"the exam of {date.isoformat()} is older than the payer's filing limit of "
+                              f"{months} months (ended {limit.isoformat()})"))
     if not holds and settings.bill_ready_exams == "on-release":
         holds.append(hold(HoldReason.RELEASE_REQUIRED, "the site setting bill_ready_exams is on-release"))
     return Billing(status=BillingStatus.HELD if holds else BillingStatus.READY, holds=holds)

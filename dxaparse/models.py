@@ -371,3 +371,7 @@ class ExamResult(Findings):
 
 FINDINGS_INPUT_FIELDS = ("patient", "exam", "measurements", "vfa", "tbs", "frax", "indications", "impression")
 """The parts of a findings JSON document that are read as input (the contract); coding is recomputed."""
+
+STORE_BLOCK = "store"
+"""The key of the version block the store adds to the results it exports (not a field of a result:
+output only, which findings input reads past silently)."""

@@ -18,11 +18,12 @@ from hypothesis import strategies as st
 
 from dxaparse.billing import add_months, decide, release
 from dxaparse.code import CodingSettings
+from dxaparse.code.quality import IDENTITY_REASONS
 from dxaparse.emit.csv_out import to_csv
 from dxaparse.emit.fhir import bundle
 from dxaparse.emit.hl7 import dft_p03, hl7_messages, to_hl7
 from dxaparse.emit.store import Store
-from dxaparse.models import BillingStatus, ExamResult, Findings, HoldReason
+from dxaparse.models import BillingStatus, Doubt, DoubtReason, ExamResult, Findings, HoldReason
 from dxaparse.pipeline import result_of
 
 from ._exams import exam
@@ -114,7 +115,8 @@ def test_the_timely_filing_window_holds_older_exams(date, held):
     r = coded(findings(date=date))
     assert ("outside_filing_window" in reasons(r)) is held
     if held:
-        assert f"the exam of {date.isoformat()}" in r.billing.holds[0].message
+        [late] = [h for h in r.billing.holds if h.reason is HoldReason.OUTSIDE_FILING_WINDOW]
+        assert f"the exam of {date.isoformat()}" in late.message
     assert not r.coding.needs_review
 
 
@@ -279,3 +281,32 @@ def test_no_charge_leaves_unless_billable_and_no_date_is_invented(patient_id, da
     assert bundle(r).entry[1].resource.status == ("final" if billing.billable else "preliminary")
     [row, *_] = csv.DictReader(io.StringIO(to_csv([r], False)))
     assert row["billing_status"] == billing.status.value and row["exam_date"] == (str(date) if date else "")
+
+
+# --- holds from the code tables and the readers' identity checks ---------------------------------------
+
+
+def test_an_exam_no_code_table_covers_is_coded_for_the_record_but_held():
+    r = coded(findings(date=dt.date(2014, 5, 2)), CodingSettings(timely_filing_months=0))
+    assert reasons(r) == ["no_table_for_date"] and "2014-05-02" in r.billing.holds[0].message
+    assert [c.code for c in r.coding.cpt] == ["77080"] and not r.coding.needs_review
+    assert kinds(r) == [("ORU^R01", "P")]
+    # with the default filing window, both reasons are given
+    both = coded(findings(date=dt.date(2014, 5, 2)))
+    assert reasons(both) == ["no_table_for_date", "outside_filing_window"]
+
+
+@pytest.mark.parametrize("reason", ["patient_mismatch", "date_mismatch"])
+def test_identity_doubts_hold_the_charge_without_flagging_the_coding(reason):
+    f = findings()
+    f.exam.doubts = [Doubt(field="patient.id", reason=DoubtReason(reason),
+                           detail="the DICOM header says patient ID 'A' but the page prints 'B'")]
+    r = coded(f)
+    assert not r.coding.needs_review and reasons(r) == [reason]
+    assert "the page prints 'B'" in r.billing.holds[0].message
+    assert kinds(r) == [("ORU^R01", "P")]
+
+
+def test_every_identity_doubt_has_its_hold():
+    assert {HoldReason(r.value) for r in IDENTITY_REASONS} == {HoldReason.PATIENT_MISMATCH,
+                                                               HoldReason.DATE_MISMATCH}

@@ -6,7 +6,7 @@ import dataclasses
 import json
 from typing import TYPE_CHECKING
 
-from ..models import ExamResult
+from ..models import STORE_BLOCK, ExamResult
 
 if TYPE_CHECKING:
     from .store import StoredVersion
@@ -22,7 +22,7 @@ def to_json(results: list[ExamResult], many: bool) -> str:
 def stored_document(result: ExamResult, version: StoredVersion) -> dict:
     """The result as stored, plus the `store` block saying its version: an added field, which the
     result format allows, so a reader of result v1 reads it unchanged (docs/result-format.md)."""
-    return result.to_json_dict() | {"store": dataclasses.asdict(version)}
+    return result.to_json_dict() | {STORE_BLOCK: dataclasses.asdict(version)}
 
 
 def stored_json(result: ExamResult, version: StoredVersion) -> str:

@@ -27,7 +27,7 @@ import regex
 from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError, warn_input
-from ..models import FINDINGS_INPUT_FIELDS, ExamResult, Findings, Source
+from ..models import FINDINGS_INPUT_FIELDS, STORE_BLOCK, ExamResult, Findings, Source
 from .files import sha256_file
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,8 @@ def _check_fields(data: dict, model: type[BaseModel], where: str, ignored: list[
     known = model.model_fields
     for key, value in data.items():
         here = f"{where}.{key}" if where else key
+        if not where and key == STORE_BLOCK:  # the version block of a result exported from the store
+            continue
         if key not in known:
             if (meant := _meant(key, known)) is not None:
                 inside = f" in {where}" if where else ""
