@@ -1,9 +1,11 @@
 """HL7 v2.5.1 exports, built with hl7apy: DFT^P03 posts the charges, ORU^R01 sends the results.
 
-Messages come from hl7apy's message structures (never string concatenation) so field positions and
-escaping follow the standard. `to_hl7` writes the messages of every exam, DFT first; segments end
-with CR as HL7 requires and each message is followed by one LF, so a file holds one message per
-LF-separated record (docs/exports.md).
+Messages come from hl7apy's message structures (never string concatenation) so field positions
+follow the standard. Every text taken from the input is set as a `_Text`, which escapes it in full:
+hl7apy escapes the delimiters but lets CR and LF through, and a two-line impression broke the message
+into stray segments. `to_hl7` writes the messages of every exam, DFT first; segments end with CR as
+HL7 requires and each message is followed by one LF, so a file holds one message per LF-separated
+record (docs/exports.md).
 
 A held exam (`billing.status` held) gets no DFT^P03 at all, and its ORU^R01 says preliminary (P):
 nothing that could be posted as a charge leaves before a person releases it (dxaparse.billing).
@@ -12,11 +14,12 @@ nothing that could be posted as a charge leaves before a person releases it (dxa
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
+from hl7apy.base_datatypes import TextualDataType
 from hl7apy.core import Message
-from hl7apy.v2_5_1 import FT, ST
 
 from ..models import ExamResult
 from . import HL7_KINDS
@@ -72,19 +75,19 @@ def oru_r01(result: ExamResult, now: dt.datetime | None = None, status: str | No
     obr = order.obr
     obr.obr_1 = "1"
     if result.exam.accession:
-        obr.obr_3.ei_1 = ST(result.exam.accession)
+        obr.obr_3.ei_1 = _Text(result.exam.accession)
     obr.obr_4 = f"{REPORT_CODE}^DXA skeletal system study report^LN"
     if result.exam.date:
         obr.obr_7 = _date(result.exam.date)
     obr.obr_25 = status
     if result.impression:
-        order.add_segment("NTE").nte_3 = FT(result.impression)
+        order.add_segment("NTE").nte_3 = _Text(result.impression, "FT")
     for n, v in enumerate(values(result), 1):
         obx = order.add_group("ORU_R01_OBSERVATION").obx
         obx.obx_1 = str(n)
         obx.obx_2 = "NM"
         obx.obx_3.ce_1 = v.code
-        obx.obx_3.ce_2 = ST(v.text)
+        obx.obx_3.ce_2 = _Text(v.text)
         obx.obx_3.ce_3 = "LN" if v.loinc else LOCAL_SYSTEM
         if v.group:
             obx.obx_4 = str(v.group)
@@ -147,9 +150,46 @@ def _message(structure: str, kind: str, result: ExamResult, now: dt.datetime | N
 def _pid(pid, result: ExamResult) -> None:
     pid.pid_1 = "1"
     if result.patient.id:
-        pid.pid_3.cx_1 = ST(result.patient.id)
+        pid.pid_3.cx_1 = _Text(result.patient.id)
     if result.patient.sex:
         pid.pid_8 = result.patient.sex
+
+
+_CONTROL = r"\r\n|[\x00-\x1f\x7f]"
+"""Line breaks (CR LF as one) and every other control character: no text value may hold one."""
+_DELIMITERS = (("FIELD", "F"), ("COMPONENT", "S"), ("SUBCOMPONENT", "T"), ("REPETITION", "R"),
+               ("ESCAPE", "E"))
+
+
+class _Text(TextualDataType):
+    """A text value from the input, of HL7 type `datatype` (ST, or FT for formatted text): every one set
+    in a message is one of these, escaped in full by `_escape_value`. hl7apy's own escaping lets line
+    breaks through, and leaves a backslash alone when it already reads as an escape sequence, so an
+    input `\\F\\` would reach the receiver as a `|`."""
+
+    def __init__(self, value: str, datatype: str = "ST"):
+        super().__init__(value, max_length=None)
+        self.datatype = datatype
+
+    @property
+    def classname(self) -> str:  # hl7apy types a field's value by its class name
+        return self.datatype
+
+    def _escape_value(self, value: str, encoding_chars: Mapping[str, str]) -> str:
+        """`value` by the HL7 v2.5.1 escape sequences (section 2.7): each delimiter as `\\F\\` (field),
+        `\\S\\` (component), `\\T\\` (subcomponent), `\\R\\` (repetition), `\\E\\` (escape); in FT each
+        line break, CR LF, CR or LF, as `\\.br\\`; any other control character, and a line break in ST,
+        as its hexadecimal bytes (`\\X0D0A\\`). What is left cannot end a segment, a field or an MLLP
+        frame (VT, FS), and a receiver decodes exactly the input."""
+        esc = encoding_chars["ESCAPE"]
+        named = {encoding_chars[key]: code for key, code in _DELIMITERS}
+        breaks = ("\r\n", "\r", "\n") if self.datatype == "FT" else ()
+
+        def one(m: re.Match) -> str:
+            s = m[0]
+            code = named.get(s) or (".br" if s in breaks else "X" + s.encode("utf-8").hex().upper())
+            return f"{esc}{code}{esc}"
+        return re.sub("|".join([_CONTROL, *map(re.escape, named)]), one, value)
 
 
 def _date(date: dt.date | None) -> str | None:
