@@ -13,13 +13,26 @@ class InputError(Exception):
     """An input that cannot be read or is not a DXA report.
 
     `reason` is short and specific (`not a DXA object: CT Image Storage`, `image-only PDF: no text
-    layer`), holds no patient identifiers, and is what the CLI prints after the file name.
+    layer`), holds no patient identifiers, and is what the CLI prints after the file name. It is always
+    one printable line (`one_line`): a reason may quote what it found in the file, and the CLI prints
+    one line per rejected input. `path` stays the file's name as it is, to find the file by; the
+    message, `PATH: reason`, escapes it like the reason.
     """
 
     def __init__(self, path: str | Path, reason: str):
-        super().__init__(f"{path}: {reason}")
         self.path = str(path)
-        self.reason = reason
+        self.reason = one_line(reason)
+        super().__init__(f"{one_line(self.path)}: {self.reason}")
+
+    def __reduce__(self):
+        """Pickled by its two arguments (a process pool sends it back), not by its message."""
+        return type(self), (self.path, self.reason)
+
+
+def one_line(text: str) -> str:
+    """`text` with every character that is not printable — line breaks, NUL, escape sequences, Unicode
+    separators — written as Python writes it in a repr (`\\n`, `\\x00`, `\\u2028`)."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class SettingsError(ValueError):

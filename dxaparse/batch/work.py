@@ -16,8 +16,7 @@ log = logging.getLogger(__name__)
 
 Done = tuple[list[str], list[tuple[str, str]]]
 """A coded unit as it travels back: result JSON texts and (path, reason) per bad input. Text pickles
-in microseconds where a result model takes a tenth of a millisecond, and InputError cannot be
-unpickled at all (its constructor takes two arguments)."""
+in microseconds where a result model takes a tenth of a millisecond."""
 
 
 def code_unit(unit: Unit, settings: CodingSettings, *, password: str | None = None,
