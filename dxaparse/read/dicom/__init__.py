@@ -34,7 +34,7 @@ from ...errors import InputError
 from ...models import Doubt, DoubtReason, Exam, Findings, Patient, Scan, Source, Vfa
 from ..files import sha256_file, sha256_of_hashes
 from ..options import DEFAULTS, ReadOptions
-from .header import exam_of, patient_of, vendor_of
+from .header import exam_of, patient_of, text, vendor_of
 from .identity import Identity, identity_of, study_doubts
 from .image import IMAGE_CLASSES, PRESENTATION_STATES, is_dxa_object, read_image
 from .pdf import read_encapsulated_pdf
@@ -78,7 +78,7 @@ def _quiet_pydicom() -> Iterator[None]:
 
 def _sop_class(ds: Dataset) -> str:
     meta = getattr(ds, "file_meta", None)
-    return str(ds.get("SOPClassUID") or (meta.get("MediaStorageSOPClassUID") if meta else "") or "")
+    return text(ds, "SOPClassUID") or (text(meta, "MediaStorageSOPClassUID") if meta else None) or ""
 
 
 def _read_header(path: Path) -> Dataset:
@@ -92,7 +92,7 @@ def _read_header(path: Path) -> Dataset:
     if _sop_class(ds) == DICOMDIR_CLASS:
         raise InputError(path, "DICOMDIR (media directory), not a report")
     meta = getattr(ds, "file_meta", None)
-    tsyntax = UID(meta.get("TransferSyntaxUID") or "") if meta else UID("")
+    tsyntax = UID(text(meta, "TransferSyntaxUID") or "") if meta else UID("")
     if not (tsyntax.is_transfer_syntax and tsyntax.is_deflated):  # a deflated dataset cannot be walked
         implicit, little = ds.original_encoding
         reason, pixels = truncation(path, bool(implicit), little is not False)
@@ -168,7 +168,7 @@ def _add_sr(path: Path, ds: Dataset, vendor: str, findings: Findings) -> None:
     findings.exam.reference = sr.reference
     findings.exam.scans = [s for s in Scan if s in sr.scans]
     findings.exam.unrecognized = sr.unrecognized
-    findings.exam.doubts = sr.doubts
+    findings.exam.doubts = [*findings.exam.doubts, *sr.doubts]   # the header's first
 
 
 def _first(values):
@@ -185,7 +185,7 @@ def _merge(objects: list[_Object], root: Path | None) -> Findings:
     objects = sorted(objects, key=lambda o: _PRIORITY[o.kind])  # stable: SR, report, images
     for o in objects:
         if o.error is not None:
-            o.findings.exam.doubts = [Doubt(
+            o.findings.exam.doubts = [*o.findings.exam.doubts, Doubt(
                 field="source", reason=DoubtReason.OBJECT_NOT_READ,
                 detail=f"{o.sop_name} object not read, the exam is coded without it: {o.error.reason}")]
     parts = [o.findings for o in objects]

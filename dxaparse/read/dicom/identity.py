@@ -103,7 +103,7 @@ def with_header(findings: Findings, ds: Dataset, path: Path) -> Findings:
     A doubt OCR left on the page's patient ID or exam date is dropped when the header's value is carried:
     the result no longer holds the reading doubted, and a reading that differs is a mismatch instead."""
     header_patient, header_exam = patient_of(ds), exam_of(ds)
-    doubts = [*findings.exam.doubts, *_page_doubts(findings, identity_of(ds))]
+    doubts = [*header_exam.doubts, *findings.exam.doubts, *_page_doubts(findings, identity_of(ds))]
     carried = {f for f, v in (("patient.id", header_patient.id), ("exam.date", header_exam.date)) if v}
     patient = Patient(**{k: v if v is not None else getattr(header_patient, k) for k, v in findings.patient})
     patient.id = header_patient.id or patient.id

@@ -23,6 +23,7 @@ from pydicom.dataset import Dataset
 
 from ... import vendors
 from ...models import Doubt, DoubtReason, Fracture, Frax, Measurement, Scan, Side, Site, Tbs, Vfa
+from .header import as_text
 from .scan_names import scan_of_name
 from .sr_terms import QUANTITIES, CodeEntry, sr_terms
 from .sr_values import check
@@ -110,16 +111,16 @@ def _concept(item: Dataset) -> _Concept | None:
 
 
 def _coded(c: Dataset) -> _Concept:
-    code = c.get("CodeValue") or c.get("LongCodeValue") or c.get("URNCodeValue") or ""
-    return _Concept(str(c.get("CodingSchemeDesignator", "")).strip().upper(), str(code).strip(),
-                    str(c.get("CodeMeaning", "")).strip())
+    code = as_text(c.get("CodeValue") or c.get("LongCodeValue") or c.get("URNCodeValue")) or ""
+    return _Concept((as_text(c.get("CodingSchemeDesignator")) or "").upper(), code,
+                    as_text(c.get("CodeMeaning")) or "")
 
 
 def _value_text(item: Dataset) -> str | None:
     """The answer of a TEXT or CODE item (the code meaning for CODE)."""
     if item.get("ValueType") == "CODE" and item.get("ConceptCodeSequence"):
-        return str(item.ConceptCodeSequence[0].get("CodeMeaning", "")).strip() or None
-    return str(item.get("TextValue", "")).strip() or None
+        return as_text(item.ConceptCodeSequence[0].get("CodeMeaning"))
+    return as_text(item.get("TextValue"))
 
 
 def _value_code(item: Dataset) -> _Concept | None:
@@ -328,7 +329,7 @@ class _Reader:
     def _units(item: Dataset) -> str:
         mv = item.MeasuredValueSequence[0]
         units = (mv.get("MeasurementUnitsCodeSequence") or [Dataset()])[0]
-        return str(units.get("CodeValue") or units.get("CodeMeaning") or "").strip()
+        return as_text(units.get("CodeValue") or units.get("CodeMeaning")) or ""
 
     def _doubt(self, path: str, reason: DoubtReason, detail: str) -> None:
         self.out.doubts.append(Doubt(field=path, reason=reason, detail=detail))

@@ -16,6 +16,7 @@ from pydicom.dataset import Dataset
 
 from ... import vendors
 from ...models import Doubt, DoubtReason
+from .header import as_text
 from .sr_terms import SrTerms
 
 FIELD_OF_KIND = {"tbs": "tbs", "frax_major": "frax.major", "frax_hip": "frax.hip",
@@ -34,7 +35,7 @@ def units_of(item: Dataset) -> str | None:
     """The units as sent (code value, else meaning), or None when the item has none."""
     values = item.get("MeasuredValueSequence")
     units = (values[0].get("MeasurementUnitsCodeSequence") or [Dataset()])[0] if values else Dataset()
-    return str(units.get("CodeValue") or units.get("CodeMeaning") or "").strip() or None
+    return as_text(units.get("CodeValue") or units.get("CodeMeaning"))
 
 
 def check(item: Dataset, kind: str, coded: bool, terms: SrTerms, what: str) -> Checked:
