@@ -117,3 +117,14 @@ def test_a_sequence_where_text_belongs_and_multi_valued_uids_are_no_crash(tmp_pa
     ds.add_new(0x00100020, "SQ", Sequence([Dataset()]))
     [f] = list(read_dicom([write(ds, tmp_path / "sq.dcm")]))
     assert f.patient.id is None
+
+
+def test_a_multi_valued_transfer_syntax_is_no_crash(tmp_path):
+    """pydicom reads the dataset by its actual encoding; the UID built from the value crashed the reader
+    (`A UID must be created from a string`)."""
+    path = write(_sr(), tmp_path / "sr.dcm")
+    data = path.read_bytes()
+    assert data.count(b"1.2.840.10008.1.2.1\0") == 1   # Explicit VR Little Endian, padded
+    path.write_bytes(data.replace(b"1.2.840.10008.1.2.1\0", b"1.2.840.10008.1.2\\1\0"))
+    [f] = list(read_dicom([path]))
+    assert isinstance(f, Findings) and f.measurements
