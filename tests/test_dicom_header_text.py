@@ -37,12 +37,10 @@ from .test_dicom_identity import epdf
     (b"HOLOGIC\\Inc", "HOLOGIC\\Inc"),                     # the same rule for values not yet split
     (b"\xffbad", "\ufffdbad"),
     (MultiValue(bytes, [b"A", b"B "]), "A\\B"),
-    (PersonName("DOE^JANE"), "DOE^JANE"),
-    (IS("123"), "123"),
-    (7, "7"),
+    (MultiValue(PersonName, ["DOE^JANE", "ROE^JO"]), "DOE^JANE\\ROE^JO"),   # names as DICOM writes them
+    (MultiValue(IS, ["1", "23"]), "1\\23"),             # and numbers
     ("1.2.840.1\0", "1.2.840.1"),                          # UI padding
     (Sequence([Dataset()]), None),                         # a sequence is not text
-    (None, None),
 ])
 def test_every_kind_of_value_becomes_text_by_one_rule(value, expected):
     assert as_text(value) == expected

@@ -3,6 +3,9 @@
 Spreadsheets and billing imports want flat rows; repeating the exam and coding columns on every row
 keeps each row self-contained. An exam without measurements still gets one row, so no coding is lost.
 Rows read from the store end with the result's version columns, last so that no column moves.
+
+Text taken from the input is written so that it stays data: fields holding line breaks are quoted
+(`_Rows`), and a cell a spreadsheet would run as a formula gets a leading `'` (`_cell`; docs/exports.md).
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ MEASUREMENT_COLUMNS = ["site", "side", "label", "vertebrae", "bmd", "bmc", "area
 COLUMNS = EXAM_COLUMNS + MEASUREMENT_COLUMNS
 VERSION_COLUMNS = ["version", "supersedes", "current"]
 """Only where a store says them (`dxaparse export`, watcher / PACS hook files): `dxaparse code` has none."""
+INPUT_TEXT_COLUMNS = frozenset({"source_path", "patient_id", "study_uid", "accession", "basis_label",
+                                "label"})
+"""Text as the input gave it (file names, header values, printed labels), which `_cell` neutralises."""
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+"""What makes a spreadsheet read a cell as a formula (OWASP, CSV injection), line breaks included."""
 
 
 def to_csv(results: list[ExamResult], many: bool) -> str:
@@ -57,12 +65,38 @@ def _version_row(v: StoredVersion) -> dict:
 
 def _write(rows: Iterable[tuple[ExamResult, Mapping]], columns: Sequence[str], out: TextIO) -> None:
     """Stream rows: `export` writes a whole store without holding it in memory."""
-    writer = csv.DictWriter(out, columns, lineterminator="\n")
-    writer.writeheader()
+    writer = _Rows(out, columns)
+    writer.writerow({c: c for c in columns})
     for r, extra in rows:
         head = _exam_row(r) | extra
         for m in r.measurements or [None]:
-            writer.writerow(head | (_measurement_row(m) if m else {}))
+            row = head | (_measurement_row(m) if m else {})
+            writer.writerow({k: _cell(v) if k in INPUT_TEXT_COLUMNS else v for k, v in row.items()})
+
+
+class _Rows:
+    """Rows ending with LF, each field quoted as RFC 4180 asks. Python 3.11's csv writer quotes a field
+    for the line-break characters of its own row terminator only: with LF it left a lone CR (read from a
+    file) unquoted, and readers ended the row there. Rows are made with CRLF, which quotes a field holding
+    either, and written with LF, one row at a time."""
+
+    def __init__(self, out: TextIO, columns: Sequence[str]):
+        self._out, self._row = out, io.StringIO()
+        self._writer = csv.DictWriter(self._row, columns, lineterminator="\r\n")
+
+    def writerow(self, row: Mapping) -> None:
+        self._writer.writerow(row)
+        self._out.write(self._row.getvalue().removesuffix("\r\n") + "\n")
+        self._row.seek(0)
+        self._row.truncate()
+
+
+def _cell(text: str | None) -> str | None:
+    """Text from the input with a leading `'` when a spreadsheet would run it (`=HYPERLINK(…)`, `+1`,
+    `@SUM(…)`, `-2+3`): the export feeds spreadsheets as well as billing imports. An identifier seldom
+    begins so, and one that does reads back by dropping the `'`. Numbers are dxaparse's own and never
+    touched: `-2.5` stays a number."""
+    return "'" + text if text and text.startswith(_FORMULA_STARTS) else text
 
 
 def _exam_row(r: ExamResult) -> dict:
