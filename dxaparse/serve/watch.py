@@ -210,8 +210,9 @@ class Watcher:
             return
         try:
             reason = not_regular(os.lstat(path).st_mode)
-        except OSError:
-            return  # removed by someone else meanwhile
+        except OSError:  # removed by someone else meanwhile
+            self._settler.forget(path)
+            return
         if reason:
             self._refuse(path, reason)
             return
@@ -233,13 +234,14 @@ class Watcher:
         for path in paths:
             try:
                 sha = sha256_file(path)
-            except FileNotFoundError:
-                continue  # removed by someone else meanwhile
+            except FileNotFoundError:  # removed by someone else meanwhile
+                self._settler.forget(path)
+                continue
             except InputError as err:  # swapped for a link or a special file since it was classified
                 self._refuse(path, err.reason)
                 continue
             except OSError as err:  # one the service may not read: filed away, the others go on
-                self._refuse(path, f"cannot open: {err.strerror or err}")
+                self._refuse(path, f"cannot open: {err.strerror or type(err).__name__}")
                 continue
             (known if self.sink.known(sha) else fresh)[path] = sha
         if known:
