@@ -10,6 +10,7 @@ from .billing import decide
 from .code import CodingSettings, code_findings
 from .errors import InputError
 from .models import ExamResult, Findings
+from .names import path_to_text
 from .read import read_path
 from .read.layout.values import DateOrder
 from .read.options import ReadOptions
@@ -17,9 +18,12 @@ from .read.options import ReadOptions
 
 def result_of(findings: Findings, settings: CodingSettings, today: dt.date | None = None) -> ExamResult:
     """Attach the coding block, then the billing state, to a reader's findings. `today` (default: the
-    local date) ends the payer's filing window."""
+    local date) ends the payer's filing window. Readers name the source by the path they were given;
+    a result, which is stored and exported as UTF-8, names it as text (`names.path_to_text`)."""
     coding = code_findings(findings, settings)
-    return ExamResult(**dict(findings), coding=coding, billing=decide(findings, coding, settings, today))
+    source = findings.source.model_copy(update={"path": path_to_text(findings.source.path)})
+    return ExamResult(**{**dict(findings), "source": source}, coding=coding,
+                      billing=decide(findings, coding, settings, today))
 
 
 def read_options(settings: CodingSettings, *, password: str | None = None, ocr: bool = True) -> ReadOptions:

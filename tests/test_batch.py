@@ -14,6 +14,7 @@ from dxaparse.batch.plan import Plan, Seen, Unit
 from dxaparse.code import CodingSettings
 from dxaparse.emit.store import Store
 from dxaparse.pipeline import process
+from dxaparse.read.files import sha256_file
 
 from .conftest import ROOT
 
@@ -57,7 +58,12 @@ def _results(store: Path) -> dict[str, dict]:
 def test_tree_is_coded_with_failures_named_and_counted(tree, tmp_path, cli):
     run = _batch(cli, tree, tmp_path / "s.sqlite3", "--jobs", "1")
     assert run.code == 2, run.err
-    assert run.err.splitlines() == [f"dxaparse batch: {BAD}: not a DICOM object, PDF report or findings JSON"]
+    # named by content hash: an archive's file names are often patients' names
+    bad = sha256_file(tree / BAD)[:12]
+    reason = "not a DICOM object, PDF report or findings JSON"
+    assert run.err.splitlines() == [f"dxaparse batch: {bad}: {reason}"]
+    named = _batch(cli, tree, tmp_path / "s.sqlite3", "--jobs", "1", "--log-paths")
+    assert named.err.splitlines() == [f"dxaparse batch: {BAD}: {reason}"]
     results = _results(tmp_path / "s.sqlite3")
     kinds = sorted(r["source"]["kind"] for r in results.values())
     assert kinds == ["dicom-sr", "dicom-sr", "dicom-study", "findings-json", "pdf", "pdf", "pdf"]

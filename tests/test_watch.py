@@ -7,6 +7,7 @@ assertion.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -21,6 +22,7 @@ import pytest
 
 from dxaparse.code import load_settings
 from dxaparse.emit.store import Store
+from dxaparse.names import path_to_text
 from dxaparse.read.files import sha256_file, sha256_of_hashes
 from dxaparse.serve import watch as watch_module
 from dxaparse.serve.settle import study_uid
@@ -76,11 +78,14 @@ class Running:
 
 @contextmanager
 def watching(tmp_path: Path, out_dir: Path | None = None, formats=(), **options):
+    """A watcher on tmp_path/in, in a thread. A bad input fails at once (`retry_partial` 0) unless a
+    test asks for the retry of partial files."""
     inbox = tmp_path / "in"
     inbox.mkdir(exist_ok=True)
     report = Collect()
     with Store(tmp_path / "store.sqlite3") as store:
-        watcher = Watcher(WatchOptions(root=inbox, **{"settle": 0.2, **options}), load_settings(None),
+        watcher = Watcher(WatchOptions(root=inbox, **{"settle": 0.2, "retry_partial": 0, **options}),
+                          load_settings(None),
                           ResultSink(store, out_dir, formats), report)
         thread = threading.Thread(target=watcher.run, name="watcher", daemon=True)
         thread.start()
@@ -101,7 +106,8 @@ def record_studies(monkeypatch) -> list[list[str]]:
     def fake_process_study(paths, settings, **options):  # options: ocr
         calls.append(sorted(p.name for p in paths))
         sha = sha256_of_hashes([sha256_file(p) for p in paths])
-        result = exam(len(calls), source={"path": str(paths[0]), "kind": "dicom-study", "sha256": sha})
+        source = {"path": path_to_text(paths[0]), "kind": "dicom-study", "sha256": sha}  # as result_of does
+        result = exam(len(calls), source=source)
         result.exam.study_uid = study_uid(paths[0])
         yield result
 
@@ -208,8 +214,9 @@ def test_same_content_dropped_twice_is_stored_once(tmp_path):
 
 def test_polling_mode_works(tmp_path, monkeypatch):
     made = []
-    real = watch_module.PollingObserver
-    monkeypatch.setattr(watch_module, "PollingObserver", lambda **kw: made.append(kw) or real(**kw))
+    real = watch_module.PollingObserverVFS
+    monkeypatch.setattr(watch_module, "PollingObserverVFS",
+                        lambda *args, **kw: made.append((args, kw)) or real(*args, **kw))
     with watching(tmp_path, poll=0.2) as w:
         for n in range(20):
             findings_json(w.inbox, f"p{n}.json", n)
@@ -220,7 +227,7 @@ def test_polling_mode_works(tmp_path, monkeypatch):
         wait_for(lambda: len(w.names(w.done)) == 20 and w.names(w.done / "ward-3") == ["deep.json"],
                  "20 files and one in a sub-folder coded via polling and filed")
         assert w.store.count() == 21
-    assert made == [{"timeout": 0.2}]
+    assert made == [((os.lstat, os.scandir), {"polling_interval": 0.2})]  # lstat: links not followed
 
 
 def test_dicom_objects_of_one_study_are_coded_together_once_quiet(tmp_path, monkeypatch):
@@ -378,8 +385,8 @@ def test_a_late_object_whose_study_objects_left_done_fails_with_the_reason(tmp_p
 
 def _start(inbox: Path, store: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "dxaparse.cli", "watch", str(inbox), "--store", str(store),
-                             "--settle", "0.2", *extra], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                             "--settle", "0.2", "--retry-partial", "0", *extra], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _stored(store: Path) -> list[str]:
@@ -454,7 +461,7 @@ def test_output_and_logs_carry_no_patient_identifiers_by_default(tmp_path, log_p
     (inbox / "DOE_JANE_1950-02-03.json").write_text(json.dumps(doc))
     (inbox / "SMITH_ANN.json").write_text("[1, 2]")
     run = subprocess.run([sys.executable, "-m", "dxaparse.cli", "-v", "watch", str(inbox), "--store",
-                          str(tmp_path / "s.sqlite3"), "--settle", "0.1", "--once",
+                          str(tmp_path / "s.sqlite3"), "--settle", "0.1", "--once", "--retry-partial", "0",
                           *(["--log-paths"] if log_paths else [])],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 import pydicom
@@ -11,6 +12,7 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from dxaparse.emit import FORMATS
 from dxaparse.emit.store import Store
+from dxaparse.serve import folders
 from dxaparse.serve.folders import error_file, fail_into, is_temp, move_unique
 from dxaparse.serve.settle import QuietGroups, Settler, study_uid
 from dxaparse.serve.sink import ExportError, ResultSink
@@ -57,6 +59,22 @@ def test_settler_takes_a_renamed_file_at_once_and_forgets_vanished_ones(tmp_path
     assert s.ready(now=100.0) == [] and len(s) == 0
 
 
+def test_settler_takes_a_file_put_back_after_its_delay_or_once_it_settled_after_a_change(tmp_path):
+    f = tmp_path / "r.pdf"
+    f.write_bytes(b"%PDF-1.4 half")
+    s = Settler(interval=1.0)
+    s.again(f, delay=8.0, now=0.0)
+    assert s.ready(now=7.9) == [] and s.ready(now=8.0) == [f]
+    assert s.tries(f, now=10.0) == (1, 10.0)
+    s.again(f, delay=16.0, now=10.0)
+    with f.open("ab") as fh:
+        fh.write(b" rest")                 # the writer resumed: no need to wait out the delay
+    assert s.ready(now=10.5) == [] and s.ready(now=11.4) == [] and s.ready(now=11.5) == [f]
+    assert s.tries(f, now=12.0) == (2, 12.0)
+    s.forget(f)
+    assert s.tries(f, now=12.0) == (0, 0.0)
+
+
 def test_quiet_groups_wait_until_no_item_was_added_for_the_quiet_time():
     g = QuietGroups(quiet=10)
     g.add("study-a", "a1", now=0)
@@ -99,6 +117,33 @@ def test_move_completes_one_interrupted_after_the_link(tmp_path):
     os.link(src, tmp_path / "done" / "r.pdf")  # as if killed between link and unlink
     assert move_unique(src, tmp_path / "done") == tmp_path / "done" / "r.pdf"
     assert not src.exists() and [p.name for p in (tmp_path / "done").iterdir()] == ["r.pdf"]
+
+
+def test_a_link_is_moved_as_a_link_and_a_taken_link_name_is_not_taken_for_the_same_file(tmp_path):
+    target = tmp_path / "theirs.pdf"
+    target.write_text("theirs")
+    (tmp_path / "failed").mkdir()
+    (tmp_path / "failed" / "r.pdf").symlink_to(target)  # another link to the same file, filed earlier
+    (tmp_path / "r.pdf").symlink_to(target)
+    dest = move_unique(tmp_path / "r.pdf", tmp_path / "failed")
+    assert dest == tmp_path / "failed" / "r-1.pdf" and dest.is_symlink() and os.readlink(dest) == str(target)
+    assert not os.path.lexists(tmp_path / "r.pdf") and target.read_text() == "theirs"
+
+
+def test_across_file_systems_only_a_regular_file_is_copied(tmp_path, monkeypatch):
+    def cross_device(*_, **__):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(folders.os, "link", cross_device)
+    monkeypatch.setattr(folders.os, "rename", cross_device)
+    (tmp_path / "r.pdf").write_bytes(b"%PDF-1.4 report")
+    assert move_unique(tmp_path / "r.pdf", tmp_path / "done").read_bytes() == b"%PDF-1.4 report"
+    assert not (tmp_path / "r.pdf").exists()
+    os.mkfifo(tmp_path / "pipe.pdf")
+    with pytest.raises(OSError) as raised:  # copying a FIFO would block: it stays where it is
+        fail_into(tmp_path / "pipe.pdf", tmp_path / "failed", "a FIFO")
+    assert raised.value.errno == errno.EXDEV and (tmp_path / "pipe.pdf").is_fifo()
+    assert list((tmp_path / "failed").iterdir()) == []  # and no reason is left without its file
 
 
 def test_failed_input_gets_a_one_line_reason(tmp_path):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from ..read.files import Kind, sha256_file, sniff
+from ..read.files import Kind, not_regular_at, sha256_file, sniff
 from ..serve.settle import study_uid
 
 
@@ -39,8 +39,10 @@ class Unit:
 
 
 def walk(root: Path, skip: frozenset[str] = frozenset()) -> tuple[list[str], list[Seen]]:
-    """Regular files under `root` in name order, hidden ones and `skip` left out, and the folders that
-    could not be listed (as failures)."""
+    """Regular files under `root` in name order, hidden ones and `skip` left out; and as failures, the
+    folders that could not be listed and the entries that are not read: symbolic links (never followed,
+    to a file or a folder: they may lead out of the tree) and special files (a FIFO would block, a
+    device never end)."""
     files: list[str] = []
     problems: list[Seen] = []
 
@@ -52,12 +54,14 @@ def walk(root: Path, skip: frozenset[str] = frozenset()) -> tuple[list[str], lis
             problems.append(Seen(folder, reason=f"cannot list folder: {err.strerror or err}"))
             return
         for entry in entries:
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or entry.path in skip:
                 continue
             if entry.is_dir(follow_symlinks=False):
                 visit(entry.path)
-            elif entry.is_file() and entry.path not in skip:  # no FIFOs or sockets: reading would block
+            elif entry.is_file(follow_symlinks=False):
                 files.append(entry.path)
+            elif reason := not_regular_at(Path(entry.path)):
+                problems.append(Seen(entry.path, reason=reason))
 
     visit(str(root))
     return files, problems

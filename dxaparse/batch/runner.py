@@ -24,11 +24,12 @@ from .plan import Plan, Seen, Unit, chunks, survey, walk
 from .tally import Tally
 from .work import Done, code_units
 
-Fail = Callable[[str, str], None]
+Fail = Callable[[str, str | None, str], None]
+"""Hears of a file that could not be coded: its path, its content hash (None if it was not read), why."""
 
 
 def run_batch(root: Path, store: Store, settings: CodingSettings, executor: Executor, *, slots: int = 1,
-              password: str | None = None, ocr: bool = True, on_failure: Fail = lambda path, reason: None,
+              password: str | None = None, ocr: bool = True, on_failure: Fail = lambda *_: None,
               progress: bool = False) -> Tally:
     """Code every file under `root` whose content is not in `store` yet; `on_failure` hears of each
     file that could not be coded as it happens."""
@@ -37,13 +38,13 @@ def run_batch(root: Path, store: Store, settings: CodingSettings, executor: Exec
     files, problems = walk(root, skip)
     tally = Tally(files=len(files))
 
-    def fail(path: str, reason: str) -> None:
+    def fail(path: str, sha256: str | None, reason: str) -> None:
         tally.failed.append((path, reason))
-        on_failure(path, reason)
+        on_failure(path, sha256, reason)
 
     plan = Plan(store.has_input)
     for seen in problems:
-        fail(seen.path, seen.reason)
+        fail(seen.path, None, seen.reason)
     with _bar(len(files), "survey", progress) as bar:
         size = _chunk_size(len(files), slots, 256)
         for paths, seens in completed(executor, survey, chunks(files, size), slots):
@@ -53,7 +54,7 @@ def run_batch(root: Path, store: Store, settings: CodingSettings, executor: Exec
                 plan.add(seen)
             bar.update(len(paths))
     for seen in plan.failed:
-        fail(seen.path, seen.reason)
+        fail(seen.path, seen.sha256, seen.reason)
     units = plan.units()
     tally.skipped, tally.copies = plan.skipped, plan.copies
 
@@ -83,8 +84,9 @@ def _settle(unit: Unit, done: Done, writer: _Writer, fail: Fail) -> None:
     reasons = dict(errors)
     bad = set(reasons) if results else set(unit.paths) | set(reasons)
     default = "; ".join(dict.fromkeys(reasons.values())) or "no DXA result in this input"
+    hashes = dict(zip(unit.paths, unit.hashes, strict=True))
     for path in sorted(bad):
-        fail(path, reasons.get(path, default))
+        fail(path, hashes.get(path), reasons.get(path, default))
     inputs = [sha for path, sha in zip(unit.paths, unit.hashes, strict=True) if path not in bad]
     for n, result in enumerate(results, 1):
         writer.add(result, inputs if n == len(results) else [])

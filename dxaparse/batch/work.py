@@ -10,6 +10,7 @@ from ..code import CodingSettings
 from ..errors import InputError
 from ..models import ExamResult
 from ..pipeline import process, process_study
+from ..read.files import not_regular_at
 from .plan import Unit
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,17 @@ in microseconds where a result model takes a tenth of a millisecond."""
 def code_unit(unit: Unit, settings: CodingSettings, *, password: str | None = None,
               ocr: bool = True) -> list[ExamResult | InputError]:
     """Read and code one unit, exactly as `dxaparse code` would: a DICOM study spread over several
-    folders gets their common folder as its source path."""
+    folders gets their common folder as its source path. A file swapped for a link or a special file
+    since the survey (minutes or hours ago, in a large tree) fails alone; the rest are read."""
     paths = [Path(p) for p in unit.paths]
+    refused = {p: reason for p in paths if (reason := not_regular_at(p))}
+    if refused:
+        errors: list[ExamResult | InputError] = [InputError(p, reason) for p, reason in refused.items()]
+        kept = [(str(p), sha) for p, sha in zip(paths, unit.hashes, strict=True) if p not in refused]
+        if not kept:
+            return errors
+        rest = Unit(tuple(p for p, _ in kept), tuple(sha for _, sha in kept), unit.study)
+        return errors + code_unit(rest, settings, password=password, ocr=ocr)
     try:
         if unit.study:
             root = Path(os.path.commonpath([p.parent for p in paths])) if len(paths) > 1 else None

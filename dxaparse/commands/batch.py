@@ -2,7 +2,8 @@
 archived reports (docs/batch.md). Run it again to resume: content already stored is skipped.
 
 Progress goes to stderr (a bar on a terminal), one line per file that could not be coded, named by its
-path under DIR; the closing summary goes to stdout. Exit 0 when every file was coded (or was stored
+short content hash (its path under DIR with `--log-paths`: archive names are often patients' names);
+the closing summary goes to stdout. Exit 0 when every file was coded (or was stored
 already), 2 when any failed, 1 when the run itself stopped, 130 when interrupted (Ctrl-C, SIGTERM):
 what was coded by then is committed, and the next run goes on from there.
 """
@@ -10,6 +11,7 @@ what was coded by then is committed, and the next run goes on from there.
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sqlite3
 import sys
@@ -18,6 +20,7 @@ from pathlib import Path
 from ..batch import default_jobs
 from ..emit.store import Store, StoreError, default_path, network_filesystem
 from .options import error, jobs
+from .privacy import InputNames, input_label, withhold_library_messages
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -38,6 +41,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="site coding settings (TOML); see docs/configuration.md")
     p.add_argument("--password", help="password of encrypted PDF reports")
     p.add_argument("--no-ocr", dest="ocr", action="store_false", help="never OCR image-only reports")
+    p.add_argument("--log-paths", action="store_true",
+                   help="show file names in output and logs (they may contain patient names)")
     return p
 
 
@@ -57,9 +62,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"dxaparse batch: warning: the store {store_path} is on a {fs} file system; SQLite needs a "
               "local disk (docs/store.md)", file=sys.stderr)
     settings = load_settings(args.config)
+    withhold_library_messages(args.verbose)  # before the pool starts: its workers inherit it
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(InputNames(root, args.log_paths))
 
-    def failed(path: str, reason: str) -> None:
-        tqdm.write(f"dxaparse batch: {_relative(path, root)}: {reason}", file=sys.stderr)
+    def failed(path: str, sha256: str | None, reason: str) -> None:
+        name = input_label(path, sha256, root, args.log_paths)
+        tqdm.write(f"dxaparse batch: {name}: {reason}", file=sys.stderr)
 
     how = f"Dask at {args.dask}" if args.dask else f"{args.jobs} job{'s' if args.jobs > 1 else ''}"
     signal.signal(signal.SIGTERM, _interrupt)  # a scheduler's kill stops the run as Ctrl-C does
@@ -77,14 +86,6 @@ def run(args: argparse.Namespace) -> int:
         return error("batch", f"stopped: {type(err).__name__}: {detail}", 1)
     print(summary(tally, how), flush=True)
     return 2 if tally.failed else 0
-
-
-def _relative(path: str, root: Path) -> str:
-    """A failed file by its path under DIR: the names the archive gave it, nothing more."""
-    try:
-        return str(Path(path).relative_to(root))
-    except ValueError:
-        return path
 
 
 def _interrupt(signum, frame) -> None:

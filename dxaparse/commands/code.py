@@ -42,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
     for n, path in enumerate(paths, 1):
         if args.progress:
             say(f"dxaparse: [{n}/{len(args.paths)}] {path}", file=sys.stderr)
-        for item in process(path, settings, password=args.password, ocr=args.ocr):
+        # Readers never follow a link (read/files.py); one named here is the user's own choice.
+        for item in process(path.resolve() if path.is_symlink() else path, settings, password=args.password,
+                            ocr=args.ocr):
             if isinstance(item, InputError):
                 bad += 1
                 say(f"dxaparse: {item.path}: {item.reason}", file=sys.stderr)

@@ -11,12 +11,12 @@ import logging
 import signal
 import sqlite3
 import threading
-import warnings
 from pathlib import Path
 
 from ..emit import EXTENSIONS, HL7_KINDS
 from ..emit.store import Store, StoreError, default_path
 from .options import error, formats, seconds
+from .privacy import withhold_library_messages
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -73,10 +73,9 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
         return error("pacs", "--tls-cert and --tls-key go together")
     store_path = (args.store or default_path()).resolve()
-    if args.verbose < 2:  # pynetdicom's INFO repeats ours; pydicom's warnings quote values (patient data)
+    if args.verbose < 2:  # pynetdicom's INFO repeats ours
         logging.getLogger("pynetdicom").setLevel(logging.WARNING)
-        logging.getLogger("pydicom").setLevel(logging.ERROR)
-        warnings.filterwarnings("ignore", module="pydicom")
+    withhold_library_messages(args.verbose)  # pydicom's warnings quote values (patient data)
     settings = load_settings(args.config)
     stop = threading.Event()
     try:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from ..emit import EXTENSIONS
 from ..emit.store import Store, StoreError, default_path, network_filesystem
-from ..errors import INPUT_SHA256
 from .options import error, formats, positive_seconds, seconds
+from .privacy import InputNames, input_label, withhold_library_messages
 
 if TYPE_CHECKING:
     from ..serve.watch import Outcome
@@ -39,6 +39,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="a file is complete once its size and mtime are unchanged this long (default 5)")
     p.add_argument("--study-quiet", type=seconds, default=30.0, metavar="SECONDS",
                    help="code a DICOM study once no object arrived for this long (default 30)")
+    p.add_argument("--retry-partial", type=seconds, default=300.0, metavar="SECONDS",
+                   help="read an input that gave no result again later, with back-off, while it was "
+                        "modified less than this long ago: a writer may have paused (default 300; 0: "
+                        "fail at once)")
     p.add_argument("--done", type=Path, metavar="DIR", help="where coded inputs go (default DIR/done)")
     p.add_argument("--failed", type=Path, metavar="DIR",
                    help="where unreadable inputs go (default DIR/failed)")
@@ -79,10 +83,11 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     options = WatchOptions(root=root, done=args.done, failed=args.failed, settle=args.settle,
                            study_quiet=args.study_quiet, poll=args.poll, once=args.once, ocr=args.ocr,
-                           summary_every=args.summary_every)
+                           summary_every=args.summary_every, retry_partial=args.retry_partial)
     printer = _Printer(root, args.log_paths)
+    withhold_library_messages(args.verbose)
     for handler in logging.getLogger().handlers:
-        handler.addFilter(_InputNames(root, args.log_paths))
+        handler.addFilter(InputNames(root, args.log_paths))
     try:
         with Store(store_path) as store:
             sink = ResultSink(store, out_dir, (args.out_format or ["json"]) if out_dir else ())
@@ -107,10 +112,10 @@ class _Printer:
         self.root, self.paths = root, paths
 
     def outcome(self, o: Outcome) -> None:
-        parts = [f"#{o.number}", o.sha256[:12]]
+        parts = [f"#{o.number}", input_label(o.files[0], o.sha256, self.root, False)]
         if self.paths:
             more = f" +{len(o.files) - 1}" if len(o.files) > 1 else ""
-            parts.append(f"{o.files[0].relative_to(self.root)}{more}")
+            parts.append(f"{input_label(o.files[0], o.sha256, self.root, True)}{more}")
         if o.status == "failed":
             parts.append(f"failed: {o.reason}")
         else:
@@ -121,23 +126,6 @@ class _Printer:
     def summary(self, counts: Counter, waiting: int, final: bool = False) -> None:
         done = ", ".join(f"{counts[k]} {k}" for k in ("coded", "duplicate", "failed"))
         print(f"dxaparse watch: {'stopped; ' if final else ''}{done}; {waiting} waiting", flush=True)
-
-
-class _InputNames(logging.Filter):
-    """Readers' warnings about one input (`errors.warn_input`) name it by path; here they name it as
-    this command's lines do: by short content hash, or by its path under DIR with `--log-paths`."""
-
-    def __init__(self, root: Path, paths: bool):
-        super().__init__()
-        self.root, self.paths = root, paths
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        sha = getattr(record, INPUT_SHA256, None)
-        if sha and isinstance(record.args, tuple) and record.args:
-            path = Path(record.args[0])
-            name = path.relative_to(self.root) if self.paths and path.is_relative_to(self.root) else path
-            record.args = (name if self.paths else sha[:12], *record.args[1:])
-        return True
 
 
 def _codes(result) -> str:

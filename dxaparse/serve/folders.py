@@ -3,14 +3,23 @@
 Nothing is ever overwritten: a name already taken gets a `-1`, `-2`, … suffix. Moves use a hard link
 then unlink where the file system allows it, so a crash between the two leaves a second name for the
 same file, which the next move recognises (same inode) instead of filing the input twice.
+
+What is moved is the entry itself: a symbolic link is moved as a link, never as the file it leads to,
+and only a regular file is ever copied (across file systems) — copying a FIFO would block, copying a
+device would never end. Such an entry that cannot be renamed stays where it is (OSError).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+
+from ..errors import InputError
+from ..names import path_to_text
+from ..read.files import is_regular, open_regular
 
 TEMP_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".filepart", ".download", "~")
 """Names writers use while a file is incomplete; such files are taken only once renamed."""
@@ -29,7 +38,7 @@ def move_unique(src: Path, folder: Path, before: Callable[[Path], None] | None =
     while True:
         dest = folder / (src.name if n == 0 else f"{stem}-{n}{suffix}")
         n += 1
-        if dest.exists():
+        if os.path.lexists(dest):
             if _same_file(src, dest):  # an earlier move was interrupted after the link
                 src.unlink()
                 return dest
@@ -37,14 +46,33 @@ def move_unique(src: Path, folder: Path, before: Callable[[Path], None] | None =
         if before:
             before(dest)
         try:
-            os.link(src, dest)  # never replaces an existing file
+            os.link(src, dest, follow_symlinks=False)  # never replaces an existing file
         except FileExistsError:
             continue
         except OSError:  # no hard links here (some SMB mounts) or another file system
-            shutil.move(src, dest)
+            _move(src, dest)
             return dest
         src.unlink()
         return dest
+
+
+def _move(src: Path, dest: Path) -> None:
+    """Rename, or across file systems copy a regular file's bytes then remove it."""
+    try:
+        os.rename(src, dest)
+        return
+    except OSError as err:
+        if err.errno != errno.EXDEV or not is_regular(src):
+            raise
+        crossing = err
+    try:
+        fin = open_regular(src)
+    except InputError:  # it was swapped for a link or a special file meanwhile
+        raise crossing from None
+    with fin, open(dest, "xb") as fout:
+        shutil.copyfileobj(fin, fout)
+    shutil.copystat(src, dest, follow_symlinks=False)
+    src.unlink()
 
 
 def free_name(src: Path, folder: Path) -> Path:
@@ -53,15 +81,27 @@ def free_name(src: Path, folder: Path) -> Path:
     n = 0
     while True:
         dest = folder / (src.name if n == 0 else f"{stem}-{n}{suffix}")
-        if not dest.exists() or _same_file(src, dest):
+        if not os.path.lexists(dest) or _same_file(src, dest):
             return dest
         n += 1
 
 
 def fail_into(src: Path, folder: Path, reason: str) -> Path:
-    """Move `src` into `folder` with `<name>.error.txt` beside it: one line, `<original name>: <reason>`."""
-    line = f"{src.name}: {' '.join(reason.split())}\n"
-    return move_unique(src, folder, before=lambda dest: _write_atomic(error_file(dest), line))
+    """Move `src` into `folder` with `<name>.error.txt` beside it: one line, `<original name>: <reason>`
+    (the name as text: `names.path_to_text`). If it cannot be moved, no reason is left behind."""
+    line = f"{path_to_text(src.name)}: {' '.join(reason.split())}\n"
+    written: list[Path] = []
+
+    def write_reason(dest: Path) -> None:
+        written.append(error_file(dest))
+        _write_atomic(written[-1], line)
+
+    try:
+        return move_unique(src, folder, before=write_reason)
+    except OSError:
+        if written:
+            written[-1].unlink(missing_ok=True)
+        raise
 
 
 def error_file(dest: Path) -> Path:
@@ -80,7 +120,9 @@ def _split(name: str) -> tuple[str, str]:
 
 
 def _same_file(a: Path, b: Path) -> bool:
+    """The same entry under two names (links compared as links, not as what they lead to)."""
     try:
-        return os.path.samefile(a, b)
+        sa, sb = os.lstat(a), os.lstat(b)
     except OSError:
         return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)

@@ -2,9 +2,14 @@
 
 Shares give no "file closed" event (SMB/NFS clients deliver no inotify events at all), so completeness
 is observed: a file is complete once its size and mtime stayed unchanged for a settle interval, or at
-once when it was renamed into place (writers that write a temp name, then rename). DICOM objects
-arrive one by one, so a study is coded once no object was added for a quiet interval. Both take `now`
-from the caller (a monotonic clock), which keeps them testable and reusable by the PACS hook.
+once when it was renamed into place (writers that write a temp name, then rename). A file whose read
+failed while it may still have been written is put back (`again`) and taken after a back-off, or once it
+settles again if it changes meanwhile. DICOM objects arrive one by one, so a study is coded once no
+object was added for a quiet interval. Both take `now` from the caller (a monotonic clock), which keeps
+them testable and reusable by the PACS hook.
+
+Entries are looked at with `lstat`: a link is a candidate like any file (the watcher files it away
+unread), never the file it leads to.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from pathlib import Path
 
 import pydicom
 
+from ..read.files import open_regular
+
 _RENAMED = ("renamed",)
 
 
@@ -24,25 +31,41 @@ class Settler:
     def __init__(self, interval: float):
         self.interval = interval
         self._seen: dict[Path, tuple[tuple, float]] = {}
+        self._tries: dict[Path, tuple[int, float]] = {}  # files put back: how often, since when
+
+    def again(self, path: Path, delay: float, now: float) -> None:
+        """Take `path` again in `delay` seconds, or once it settled if it changes before."""
+        tries, first = self._tries.get(path, (0, now))
+        self._tries[path] = (tries + 1, first)
+        self._seen[path] = (self._signature(path), now + delay - self.interval)
+
+    def tries(self, path: Path, now: float) -> tuple[int, float]:
+        """How often `path` was put back, and for how long (0, 0.0 for a file never put back)."""
+        tries, first = self._tries.get(path, (0, now))
+        return tries, now - first
+
+    def forget(self, path: Path) -> None:
+        """`path` was filed away: a file of that name later is new."""
+        self._tries.pop(path, None)
 
     def watch(self, path: Path, now: float) -> None:
         """A file appeared or changed; its clock starts at the next `ready` that stats it."""
         self._seen.setdefault(path, ((), now))
 
     def renamed(self, path: Path) -> None:
-        """A file was renamed into place: complete as it stands."""
+        """A file was renamed into place: complete as it stands, and new (earlier tries do not count)."""
         self._seen[path] = (_RENAMED, 0.0)
+        self._tries.pop(path, None)
 
     def ready(self, now: float) -> list[Path]:
         """Files complete by now, removed from the candidates; vanished files are dropped."""
         done = []
         for path, (signature, since) in list(self._seen.items()):
-            try:
-                st = os.stat(path)
-            except FileNotFoundError:
+            current = self._signature(path)
+            if current is None:
                 del self._seen[path]
+                self._tries.pop(path, None)
                 continue
-            current = (st.st_size, st.st_mtime_ns)
             if signature is _RENAMED or (signature == current and now - since >= self.interval):
                 del self._seen[path]
                 done.append(path)
@@ -52,6 +75,14 @@ class Settler:
 
     def __len__(self) -> int:
         return len(self._seen)
+
+    @staticmethod
+    def _signature(path: Path) -> tuple | None:
+        try:
+            st = os.lstat(path)
+        except OSError:  # gone, or its folder is
+            return None
+        return st.st_size, st.st_mtime_ns
 
 
 class QuietGroups:
@@ -85,7 +116,8 @@ class QuietGroups:
 def study_uid(path: Path) -> str | None:
     """StudyInstanceUID from the header alone (no pixel data read), or None if it has none/unreadable."""
     try:
-        ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["StudyInstanceUID"], force=True)
+        with open_regular(path) as fh:
+            ds = pydicom.dcmread(fh, stop_before_pixels=True, specific_tags=["StudyInstanceUID"], force=True)
     except Exception:  # any unreadable header: the object is coded alone and the reader says why
         return None
     uid = ds.get("StudyInstanceUID")

@@ -10,6 +10,12 @@ A DICOM object that arrives after its study was coded makes the watcher re-code 
 objects already filed in done/ (the store records where each input was filed) plus the new ones — and
 store it as an amended result, as the PACS hook does: same study UID, new content hash, later
 `created_at`; never a second, partial exam.
+
+Only regular files inside the watched folder are read. A symbolic link or a special file (FIFO, socket,
+device) is filed in failed/ unread — a link may lead out of the share, a FIFO or a device would block or
+never end. A unit that gave no result while its files were modified recently may have been read while a
+writer paused: it is read again after a back-off (`retry_partial`) before it is failed. docs/watcher.md
+gives the rules.
 """
 
 from __future__ import annotations
@@ -26,18 +32,22 @@ from typing import Protocol
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
-from watchdog.observers.polling import PollingObserver
+from watchdog.observers.polling import PollingObserverVFS
 
 from ..code import CodingSettings
 from ..errors import InputError
 from ..models import ExamResult
+from ..names import path_to_text, text_to_path
 from ..pipeline import process, process_study
-from ..read.files import Kind, sha256_file, sniff
+from ..read.files import Kind, is_regular, not_regular, sha256_file, sniff
 from .folders import fail_into, free_name, is_temp, move_unique
 from .settle import QuietGroups, Settler, study_uid
 from .sink import ExportError, ResultSink
 
 log = logging.getLogger(__name__)
+
+LONGEST_BACK_OFF = 60.0
+"""Seconds at most between two reads of a file that may still be being written."""
 
 
 @dataclass
@@ -51,6 +61,7 @@ class WatchOptions:
     once: bool = False            # exit when nothing is left to do
     ocr: bool = True
     summary_every: float = 60.0   # seconds between count lines
+    retry_partial: float = 300.0  # a unit without result modified this recently is read again later
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
@@ -62,8 +73,8 @@ class WatchOptions:
 class Outcome:
     """What became of one unit: a file, or the objects of one DICOM study."""
 
-    number: int
-    sha256: str                     # content hash of the (first) input file
+    number: int                     # the ordinal of the output line: given when reported
+    sha256: str                     # content hash of the (first) input file; "" for an entry not read
     files: list[Path]               # original paths: patient names may be in them — shown on request only
     status: str                     # "coded" | "duplicate" | "failed"
     results: list[ExamResult] = field(default_factory=list)
@@ -99,7 +110,10 @@ class Watcher:
         self._stop.set()
 
     def run(self) -> None:
-        observer = PollingObserver(timeout=self.opt.poll) if self.opt.poll else Observer()
+        if self.opt.poll:  # with lstat: it never walks into a linked folder (inotify never does)
+            observer = PollingObserverVFS(os.lstat, os.scandir, polling_interval=self.opt.poll)
+        else:
+            observer = Observer()
         observer.schedule(_Handler(self._events), str(self.opt.root), recursive=True)
         observer.start()
         try:
@@ -146,24 +160,32 @@ class Watcher:
             self._settler.watch(path, time.monotonic())
 
     def _scan(self, folder: Path) -> None:
+        """Every entry below `folder` is a candidate: a link to a folder is one too (to be filed away),
+        never a folder to enter."""
         now = time.monotonic()
         for dirpath, dirnames, filenames in os.walk(folder):
             here = Path(dirpath)
-            dirnames[:] = sorted(d for d in dirnames if not self._ignored(here / d))
-            for name in sorted(filenames):
+            links = [d for d in dirnames if os.path.islink(here / d)]
+            dirnames[:] = sorted(d for d in dirnames if d not in links and not self._ignored(here / d))
+            for name in sorted(filenames + links):
                 path = here / name
                 if not self._ignored(path):
                     self._settler.watch(path, now)
 
     def _ignored(self, path: Path) -> bool:
-        """Temp names, hidden files, and the done/ and failed/ folders are never taken."""
-        if path.is_relative_to(self.opt.done) or path.is_relative_to(self.opt.failed):
+        """Temp names, hidden files, and the done/ and failed/ folders are never taken — nor a link to
+        them: how a site may have put them elsewhere."""
+        if self._filing(path):
             return True
         try:
             rel = path.relative_to(self.opt.root)
         except ValueError:
             return True
-        return any(is_temp(part) for part in rel.parts)
+        return any(is_temp(part) for part in rel.parts) or (
+            os.path.islink(path) and self._filing(Path(os.path.realpath(path))))
+
+    def _filing(self, path: Path) -> bool:
+        return path.is_relative_to(self.opt.done) or path.is_relative_to(self.opt.failed)
 
     # -- work -------------------------------------------------------------------------------------------
 
@@ -178,7 +200,22 @@ class Watcher:
             self._code(paths, study=uid)
 
     def _classify(self, path: Path) -> None:
-        """DICOM objects join their study's group; anything else is coded on its own."""
+        """Links and special files are filed away unread; DICOM objects join their study's group;
+        anything else is coded on its own."""
+        if os.path.realpath(path.parent) != str(path.parent):
+            # Its folder was swapped for a link after the file was seen: what is there now is outside
+            # the share. Neither read nor moved; the link itself is an entry of its own.
+            log.warning("a file behind a symbolic link to a folder was not read")
+            self._settler.forget(path)
+            return
+        try:
+            reason = not_regular(os.lstat(path).st_mode)
+        except OSError:  # removed by someone else meanwhile
+            self._settler.forget(path)
+            return
+        if reason:
+            self._refuse(path, reason)
+            return
         try:
             kind = sniff(path)
         except InputError:
@@ -197,17 +234,24 @@ class Watcher:
         for path in paths:
             try:
                 sha = sha256_file(path)
-            except FileNotFoundError:
-                continue  # removed by someone else meanwhile
+            except FileNotFoundError:  # removed by someone else meanwhile
+                self._settler.forget(path)
+                continue
+            except InputError as err:  # swapped for a link or a special file since it was classified
+                self._refuse(path, err.reason)
+                continue
+            except OSError as err:  # one the service may not read: filed away, the others go on
+                self._refuse(path, f"cannot open: {err.strerror or type(err).__name__}")
+                continue
             (known if self.sink.known(sha) else fresh)[path] = sha
         if known:
             for path in known:
                 self._file(path, self.opt.done)
-            self._report(Outcome(self._next(), next(iter(known.values())), list(known), "duplicate"))
+            self._report(Outcome(0, next(iter(known.values())), list(known), "duplicate"))
         if not fresh:
             return
         files = list(fresh)
-        outcome = Outcome(self._next(), fresh[files[0]], files, "failed")
+        outcome = Outcome(0, fresh[files[0]], files, "failed")
         earlier, missing = self._filed_objects(study) if study else ([], 0)
         outcome.amended = bool(earlier or missing)
         if missing:
@@ -215,9 +259,11 @@ class Watcher:
                 f"its study was coded before, but {missing} of the study's coded object(s) are not in done/; "
                 "put them back into the watched folder together with this one to re-code the study"))]
         else:
-            items = self._read(earlier + files, study is not None, outcome.number)
+            items = self._read(earlier + files, study is not None, outcome.sha256)
         outcome.results = [i for i in items if isinstance(i, ExamResult)]
         errors = {e.path: e.reason for e in items if isinstance(e, InputError)}
+        if not outcome.results and not missing and self._later(files, outcome.sha256, errors):
+            return
         # With a result, only the objects the reader rejected fail; without one, the whole unit does.
         # Objects already in done/ stay there: they were coded before.
         bad = {p for p in files if str(p) in errors} if outcome.results else set(files)
@@ -227,7 +273,8 @@ class Watcher:
             # finds it (a crash before the move files it there at the restart: the name stays free).
             planned = {p: free_name(p, self._target(p, self.opt.done)) for p in files if p not in bad}
             try:
-                added = self.sink.commit(outcome.results, {fresh[p]: str(d) for p, d in planned.items()})
+                filed = {fresh[p]: path_to_text(d) for p, d in planned.items()}
+                added = self.sink.commit(outcome.results, filed)
                 outcome.status = "coded" if any(added) else "duplicate"
             except ExportError as err:
                 bad, errors = set(files), {str(p): str(err) for p in files}
@@ -236,9 +283,47 @@ class Watcher:
         for path in files:
             if path in bad:
                 fail_into(path, self._target(path, self.opt.failed), errors.get(str(path), outcome.reason))
+                self._settler.forget(path)
             elif (dest := self._file(path, self.opt.done)) != planned.get(path, dest):
-                self.sink.store.set_filed(fresh[path], str(dest))  # the planned name was taken meanwhile
+                self.sink.store.set_filed(fresh[path], path_to_text(dest))  # the planned name was taken
         self._report(outcome)
+
+    def _later(self, files: list[Path], sha256: str, errors: dict[str, str]) -> bool:
+        """Put a unit that gave no result back, to be read again, if a writer may have paused in it:
+        each file modified less than `retry_partial` seconds ago and first put back less than that long
+        ago (a file server's clock may differ from ours). It is read again after a back-off that
+        doubles from `settle` (one second at least) up to a minute — or once it settled, if it changes
+        first. True if it was put back."""
+        window, now = self.opt.retry_partial, time.monotonic()
+        delays = []
+        for path in files:
+            try:
+                age = time.time() - os.lstat(path).st_mtime
+            except OSError:
+                return False
+            tries, since = self._settler.tries(path, now)
+            if age >= window or since >= window:
+                return False
+            delays.append(min(max(self.opt.settle, 1.0) * 2 ** tries, LONGEST_BACK_OFF))
+        for path, delay in zip(files, delays, strict=True):
+            self._settler.again(path, delay, now)
+        log.info("%s: no result yet (%s); read again in %.0f s, or once it settled if it changes",
+                 sha256[:12], "; ".join(dict.fromkeys(errors.values())), max(delays))
+        return True
+
+    def _refuse(self, path: Path, reason: str) -> None:
+        """File away unread what is not a regular file (or may not be opened). One that cannot be moved
+        (a FIFO is not copied to a failed/ on another file system) stays where it is: it is taken again
+        only when it changes or at the next start, so it is logged once, not at every poll."""
+        try:
+            fail_into(path, self._target(path, self.opt.failed), reason)
+        except FileNotFoundError:
+            return
+        except OSError as err:
+            log.warning("an input that cannot be read could not be moved to failed/ either (%s); "
+                        "left where it is", err.strerror or type(err).__name__)
+        self._settler.forget(path)
+        self._report(Outcome(0, "", [path], "failed", reason=reason))
 
     def _filed_objects(self, uid: str) -> tuple[list[Path], int]:
         """The objects of study `uid` that were coded before and filed in done/, and how many of them
@@ -246,26 +331,27 @@ class Watcher:
         by a dxaparse that did not record it, or moved by hand within done/) is looked for in done/ by
         its header's StudyInstanceUID and its content hash — one pass over done/, only then."""
         prior = self.sink.store.study_inputs(uid)
-        found = {sha: Path(p) for sha, p in prior.items() if p and Path(p).is_file()}
+        found = {sha: text_to_path(p) for sha, p in prior.items() if p and is_regular(text_to_path(p))}
         if len(found) < len(prior):
             for dirpath, _, filenames in os.walk(self.opt.done):
                 for path in (Path(dirpath) / name for name in sorted(filenames)):
                     if study_uid(path) == uid and (sha := sha256_file(path)) in prior and sha not in found:
                         found[sha] = path
-                        self.sink.store.set_filed(sha, str(path))
+                        self.sink.store.set_filed(sha, path_to_text(path))
         return list(found.values()), len(prior) - len(found)
 
-    def _read(self, files: list[Path], study: bool, number: int) -> list[ExamResult | InputError]:
+    def _read(self, files: list[Path], study: bool, sha256: str) -> list[ExamResult | InputError]:
         try:
             if study:
                 return list(process_study(files, self.settings, ocr=self.opt.ocr))
             return list(process(files[0], self.settings, ocr=self.opt.ocr))
         except Exception as err:  # a bug in a reader or the coder must not stop the other reports
-            log.error("internal error on #%d: %s", number, type(err).__name__)
+            log.error("internal error on %s: %s", sha256[:12], type(err).__name__)
             log.debug("traceback", exc_info=True)
             return [InputError(files[0], f"internal error ({type(err).__name__}); see the log with -vv")]
 
     def _file(self, path: Path, root: Path) -> Path:
+        self._settler.forget(path)
         return move_unique(path, self._target(path, root))
 
     def _target(self, path: Path, root: Path) -> Path:
@@ -277,8 +363,9 @@ class Watcher:
         return self._number
 
     def _report(self, outcome: Outcome) -> None:
+        outcome.number = self._next()  # only now: a unit read again later has no line until then
         self.counts[outcome.status] += 1
-        log.debug("#%d %s %s", outcome.number, outcome.sha256[:12], outcome.status)
+        log.debug("#%d %s %s", outcome.number, outcome.sha256[:12] or "-", outcome.status)
         self.reporter.outcome(outcome)
         self._maybe_summarise()
 
