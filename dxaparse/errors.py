@@ -6,20 +6,32 @@ Cheap to import (the CLI catches them before any command has loaded its librarie
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")   # control characters, line/paragraph breaks
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters and line breaks escaped (`\\n`, `\\x1b`, `\\u2028`): a reason that
+    quotes what a file holds (a UID, a field name, a library's message) stays one line of stderr or of a
+    log, and cannot drive the terminal it is printed on."""
+    return _UNPRINTABLE.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
 
 
 class InputError(Exception):
     """An input that cannot be read or is not a DXA report.
 
     `reason` is short and specific (`not a DXA object: CT Image Storage`, `image-only PDF: no text
-    layer`), holds no patient identifiers, and is what the CLI prints after the file name.
+    layer`), holds no patient identifiers, and is what the CLI prints after the file name. It is made
+    one line here, once for every reader (`one_line`); `str()` of the error is the line to print,
+    `PATH: reason`, its path made one line too (`path` stays as given: callers match it to their files).
     """
 
     def __init__(self, path: str | Path, reason: str):
-        super().__init__(f"{path}: {reason}")
         self.path = str(path)
-        self.reason = reason
+        self.reason = one_line(reason)
+        super().__init__(f"{one_line(self.path)}: {self.reason}")
 
 
 class SettingsError(ValueError):

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         for item in process(path, settings, password=args.password, ocr=args.ocr):
             if isinstance(item, InputError):
                 bad += 1
-                say(f"dxaparse: {item.path}: {item.reason}", file=sys.stderr)
+                say(f"dxaparse: {item}", file=sys.stderr)
             else:
                 results.append(item)
     text = FORMATS[args.format](results, len(args.paths) > 1) if results else ""

@@ -11,11 +11,11 @@ import logging
 import signal
 import sqlite3
 import threading
-import warnings
 from pathlib import Path
 
 from ..emit import EXTENSIONS, HL7_KINDS
 from ..emit.store import Store, StoreError, default_path
+from ..quiet import captured
 from .options import error, formats, seconds
 
 
@@ -61,6 +61,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
+@captured()   # pydicom's warnings quote values (patient data), also while pynetdicom decodes a dataset
 def run(args: argparse.Namespace) -> int:
     import ssl
 
@@ -73,10 +74,8 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
         return error("pacs", "--tls-cert and --tls-key go together")
     store_path = (args.store or default_path()).resolve()
-    if args.verbose < 2:  # pynetdicom's INFO repeats ours; pydicom's warnings quote values (patient data)
+    if args.verbose < 2:  # pynetdicom's INFO repeats ours
         logging.getLogger("pynetdicom").setLevel(logging.WARNING)
-        logging.getLogger("pydicom").setLevel(logging.ERROR)
-        warnings.filterwarnings("ignore", module="pydicom")
     settings = load_settings(args.config)
     stop = threading.Event()
     try:

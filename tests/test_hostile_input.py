@@ -1,0 +1,213 @@
+"""Hostile inputs (issue 15): each input of `dxaparse code` is isolated — one that trips a reader or
+that the models refuse is exactly one stderr line and exit status 2, and the other inputs' results are
+still written — and a result holds only typed, finite numbers, whichever format writes it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import struct
+import warnings
+from pathlib import Path
+
+import pytest
+import regex
+from pydicom.dataset import Dataset
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_dataset
+
+from dxaparse.errors import InputError
+from dxaparse.models import DoubtReason
+from dxaparse.quiet import captured
+from dxaparse.read.dicom.sr import MAX_DEPTH, read_sr
+
+from ._dicom import bmd, gen, spine_container, sr_dataset, sr_file, t_score, write
+
+FINDINGS = {
+    "patient": {"sex": "F", "age_years": 67, "menopausal_status": "post", "id": "MRN1"},
+    "exam": {"date": "2026-02-03", "scans": ["spine", "hip"]},
+    "measurements": [
+        {"site": "lumbar_spine", "label": "L1-L4", "vertebrae": ["L1", "L2", "L3", "L4"], "bmd": 0.801,
+         "t_score": -2.7, "z_score": -1.1},
+        {"site": "total_hip", "side": "left", "label": "Total", "bmd": 0.75, "t_score": -1.6},
+    ],
+}
+
+
+def strict_json(text: str):
+    """JSON as the standard has it: NaN and Infinity are not numbers of JSON."""
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def good_sr(path: Path) -> Path:
+    return sr_file(path, [spine_container(bmd(), t_score())])
+
+
+def good_json(path: Path) -> Path:
+    path.write_text(json.dumps(FINDINGS), encoding="utf-8")
+    return path
+
+
+# -- hostile DICOM, patched byte by byte from a good SR (explicit VR little endian) ---------------------
+def _tag(group: int, elem: int) -> bytes:
+    return struct.pack("<HH", group, elem)
+
+
+def _element_at(data: bytes, group: int, elem: int, vr: bytes) -> int:
+    at = data.find(_tag(group, elem) + vr)
+    assert at > 0, f"({group:04X},{elem:04X}) {vr} not in the test SR"
+    return at
+
+
+def unknown_vr(path: Path) -> Path:
+    """StudyDate sent with a VR no standard knows: pydicom raises NotImplementedError when it is read."""
+    data = bytearray(good_sr(path).read_bytes())
+    at = _element_at(data, 0x0008, 0x0020, b"DA")
+    data[at + 4:at + 6] = b"ZZ"
+    path.write_bytes(data)
+    return path
+
+
+def wrong_vr_sequence(path: Path) -> Path:
+    """The content tree sent as text (UT): its items are characters, not datasets."""
+    data = bytearray(good_sr(path).read_bytes())
+    at = _element_at(data, 0x0040, 0xA730, b"SQ")
+    data[at + 4:at + 6] = b"UT"
+    path.write_bytes(data)
+    return path
+
+
+def uid_not_a_string(path: Path) -> Path:
+    """The transfer syntax UID sent as a number (US): pydicom gives an int where a UID goes."""
+    data = good_sr(path).read_bytes()
+    at = _element_at(data, 0x0002, 0x0010, b"UI")
+    old = 8 + struct.unpack("<H", data[at + 6:at + 8])[0]
+    new = _tag(0x0002, 0x0010) + b"US" + struct.pack("<HH", 2, 1)
+    data = data[:at] + new + data[at + old:]
+    group = _element_at(data, 0x0002, 0x0000, b"UL")   # the file meta's group length
+    length = struct.unpack("<L", data[group + 8:group + 12])[0] - old + len(new)
+    path.write_bytes(data[:group + 8] + struct.pack("<L", length) + data[group + 12:])
+    return path
+
+
+def sequence_cut_short(path: Path) -> Path:
+    """The content tree sent as UN (pydicom reads it as the sequence its tag is) holding 4 stray bytes
+    where an item header (8 bytes) should be: `No tag to read` (OSError) when the tree is read."""
+    data = good_sr(path).read_bytes()
+    at = _element_at(data, 0x0040, 0xA730, b"SQ")
+    path.write_bytes(data[:at] + _tag(0x0040, 0xA730) + b"UN\0\0" + struct.pack("<L", 4) + b"\1\2\3\4")
+    return path
+
+
+def _encoded(ds: Dataset) -> bytes:
+    fp = DicomBytesIO()
+    fp.is_little_endian, fp.is_implicit_VR = True, False
+    write_dataset(fp, ds)
+    return fp.getvalue()
+
+
+def _content(items: list[bytes]) -> bytes:
+    """A ContentSequence of undefined length holding the encoded `items`."""
+    undefined, end = struct.pack("<L", 0xFFFFFFFF), struct.pack("<L", 0)
+    body = b"".join(_tag(0xFFFE, 0xE000) + undefined + it + _tag(0xFFFE, 0xE00D) + end for it in items)
+    return _tag(0x0040, 0xA730) + b"SQ\0\0" + undefined + body + _tag(0xFFFE, 0xE0DD) + end
+
+
+def nested_sr(path: Path, depth: int) -> Path:
+    """An SR whose BMD sits `depth` containers deep, written byte by byte: pydicom's writer recurses
+    and cannot write one 2,000 deep."""
+    region = _encoded(gen.container(gen.local("Region"), []))
+    inner = _encoded(bmd())
+    for _ in range(depth):
+        inner = region + _content([inner])
+    ds = sr_dataset([])
+    del ds.ContentSequence
+    write(ds, path)
+    path.write_bytes(path.read_bytes() + _content([inner]))
+    return path
+
+
+def pdf_pdfminer_warns_about(path: Path) -> Path:
+    """A PDF that PDFium cannot open (its trailer names no /Root) with a cross-reference entry whose
+    position is no number: pdfminer, asked how many pages it has, logs a warning quoting the bytes."""
+    from ._pdf import draw
+
+    data = draw(path, lambda c: (c.drawString(72, 720, "Bone density report"), c.showPage())).read_bytes()
+    xref = data.rindex(b"\nxref\n")
+    entry = xref + regex.search(rb"\n(\d{10}) 00000 n", data[xref:]).start(1)
+    path.write_bytes((data[:entry + 9] + b"\xbb" + data[entry + 10:]).replace(b"/Root", b">Root"))
+    return path
+
+
+HOSTILE = {
+    # name: (writer, file name, the reason printed)
+    "unknown VR": (unknown_vr, "bad.dcm", "unreadable input (internal error: NotImplementedError)"),
+    "wrong VR on the SR tree": (wrong_vr_sequence, "bad.dcm",
+                                "unreadable input (internal error: AttributeError)"),
+    "UID not a string": (uid_not_a_string, "bad.dcm", "unreadable input (internal error: TypeError)"),
+    "sequence cut short": (sequence_cut_short, "bad.dcm", "unreadable input (internal error: OSError)"),
+    "SR nested 2,000 deep": (lambda p: nested_sr(p, 2000), "bad.dcm",
+                             "unreadable DICOM (sequences nested too deep)"),
+    "SR nested 100 deep": (lambda p: nested_sr(p, 100), "bad.dcm",
+                           f"SR content nested deeper than {MAX_DEPTH} levels: not read"),
+    "PDF that pdfminer warns about": (pdf_pdfminer_warns_about, "bad.pdf", "corrupt PDF: cannot be parsed"),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_input_is_one_line_and_the_others_are_written(tmp_path, cli, name):
+    writer, file_name, reason = HOSTILE[name]
+    first, last = good_sr(tmp_path / "first.dcm"), good_json(tmp_path / "last.json")
+    bad = writer(tmp_path / file_name)
+    run = cli("code", str(first), str(bad), str(last))
+    assert run.code == 2
+    assert run.err.splitlines() == [f"dxaparse: {bad}: {reason}"]
+    results = strict_json(run.out)
+    assert [r["source"]["path"] for r in results] == [str(first), str(last)]
+
+
+def test_the_sr_walk_stops_at_its_depth_limit(tmp_path):
+    """A content tree deeper than the limit, as a dataset in memory: the values above the limit are
+    read, the rest is refused with a doubt (once), and no RecursionError escapes."""
+    inner = [bmd()]
+    for _ in range(2000):
+        inner = [gen.container(gen.local("Region"), inner)]
+    ds = sr_dataset([spine_container(bmd(0.9), t_score(-1.2)), *inner])
+    sr = read_sr(ds, "hologic")
+    assert [(m.bmd, m.t_score) for m in sr.measurements] == [(0.9, -1.2)]
+    assert [(d.field, d.reason) for d in sr.doubts] == [("measurements", DoubtReason.UNREADABLE)]
+    assert sr.doubts[0].detail == f"SR content nested deeper than {MAX_DEPTH} levels: not read"
+
+
+def test_an_input_error_is_one_line(tmp_path):
+    """Reasons may quote what a file holds (a SOP class UID, a field name): control characters and line
+    breaks are escaped, so that a reason never starts a second line."""
+    err = InputError(tmp_path / "x.dcm", "not a DXA object: 1.2\n3\r\x1b[31m\u2028end")
+    assert err.reason == "not a DXA object: 1.2\\n3\\r\\x1b[31m\\u2028end"
+    assert "\n" not in str(err)
+
+
+
+
+def test_library_output_while_captured_is_one_debug_line_each(caplog, capsys):
+    """Inside `captured()`, a library's log records (of its child loggers too) and Python warnings
+    become one-line DEBUG records of `dxaparse.libraries`, nothing on stderr; nested entries keep the
+    capture until the outermost one ends, which restores what was there."""
+    caplog.set_level(logging.DEBUG)
+    before = (warnings.showwarning, logging.getLogger("pydicom").propagate)
+    with captured():
+        with captured():
+            logging.getLogger("pydicom.pixels.decoders.base").warning("pixel data %s\nlonger", "is")
+        warnings.warn("a damaged xref", UserWarning, stacklevel=1)
+        logging.getLogger("pdfminer.pdfpage").debug("chatter")   # a library's own debug: dropped
+    assert (warnings.showwarning, logging.getLogger("pydicom").propagate) == before
+    logging.getLogger("pydicom").warning("after")
+    records = [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
+    assert records[0] == ("dxaparse.libraries", "DEBUG",
+                          "pydicom.pixels.decoders.base WARNING: pixel data is\\nlonger")
+    assert records[1][:2] == ("dxaparse.libraries", "DEBUG")
+    assert regex.fullmatch(r"UserWarning at test_hostile_input\.py:\d+: a damaged xref", records[1][2])
+    assert records[2:] == [("pydicom", "WARNING", "after")]
+    assert capsys.readouterr().err == ""
