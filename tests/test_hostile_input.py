@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 import struct
 import warnings
 from pathlib import Path
@@ -32,6 +34,9 @@ FINDINGS = {
         {"site": "total_hip", "side": "left", "label": "Total", "bmd": 0.75, "t_score": -1.6},
     ],
 }
+
+
+NON_FINITE = re.compile(r"\b(nan|inf|infinity)\b", re.IGNORECASE)   # as Python, JSON or CSV would print it
 
 
 def strict_json(text: str):
@@ -141,6 +146,19 @@ def pdf_pdfminer_warns_about(path: Path) -> Path:
     return path
 
 
+# -- hostile findings JSON ---------------------------------------------------------------------------
+def _json_text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _with_t_score(path: Path, literal: str) -> Path:
+    """FINDINGS with the spine T-score written as `literal`, verbatim."""
+    text = json.dumps(FINDINGS).replace('"t_score": -2.7', f'"t_score": {literal}')
+    assert literal in text
+    return _json_text(path, text)
+
+
 HOSTILE = {
     # name: (writer, file name, the reason printed)
     "unknown VR": (unknown_vr, "bad.dcm", "unreadable input (internal error: NotImplementedError)"),
@@ -153,6 +171,21 @@ HOSTILE = {
     "SR nested 100 deep": (lambda p: nested_sr(p, 100), "bad.dcm",
                            f"SR content nested deeper than {MAX_DEPTH} levels: not read"),
     "PDF that pdfminer warns about": (pdf_pdfminer_warns_about, "bad.pdf", "corrupt PDF: cannot be parsed"),
+    "integer of 5,000 digits": (lambda p: _with_t_score(p, "1" * 5000), "bad.json",
+                                "findings JSON holds a number of more than 4300 digits"),
+    "JSON nested 100k deep": (lambda p: _json_text(p, '{"exam": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+                              "bad.json", "findings JSON nested too deep"),
+    "t_score true": (lambda p: _with_t_score(p, "true"), "bad.json",
+                     "findings JSON invalid at measurements.0.t_score: Input should be a valid number"),
+    "exam.date 0": (lambda p: _json_text(p, json.dumps({**FINDINGS, "exam": {"date": 0}})), "bad.json",
+                    "findings JSON invalid at exam.date: Value error, a date is a YYYY-MM-DD string, "
+                    "not a number"),
+    "NaN": (lambda p: _with_t_score(p, "NaN"), "bad.json", "findings JSON holds NaN, which is not a number"),
+    "Infinity": (lambda p: _with_t_score(p, "-Infinity"), "bad.json",
+                 "findings JSON holds -Infinity, which is not a number"),
+    "a number too large for a float": (lambda p: _with_t_score(p, "-1e400"), "bad.json",
+                                       "findings JSON invalid at measurements.0.t_score: "
+                                       "Input should be a finite number"),
 }
 
 
@@ -166,6 +199,34 @@ def test_a_hostile_input_is_one_line_and_the_others_are_written(tmp_path, cli, n
     assert run.err.splitlines() == [f"dxaparse: {bad}: {reason}"]
     results = strict_json(run.out)
     assert [r["source"]["path"] for r in results] == [str(first), str(last)]
+
+
+def test_a_byte_order_mark_is_read(tmp_path, cli):
+    """Windows tools write UTF-8 with a BOM: the findings are read as without it."""
+    plain = good_json(tmp_path / "plain.json")
+    bom = tmp_path / "bom.json"
+    bom.write_text(json.dumps(FINDINGS), encoding="utf-8-sig")
+    assert bom.read_bytes().startswith(b"\xef\xbb\xbf")
+    run = cli("code", str(plain), str(bom))
+    assert run.code == 0, run.err
+    a, b = strict_json(run.out)
+    assert b["source"]["path"] == str(bom)
+    assert (a["measurements"], a["coding"]) == (b["measurements"], b["coding"])
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "hl7", "fhir"])
+def test_no_format_ever_writes_nan(tmp_path, cli, fmt):
+    """A NaN or infinite score never reaches an emitter: the input holding it is refused, whichever
+    format the good inputs are written in (JSON has no NaN; CSV, HL7 and FHIR would print `nan`)."""
+    good = good_json(tmp_path / "good.json")
+    bad = [_with_t_score(tmp_path / f"{n}.json", literal) for n, literal in
+           enumerate(("NaN", "Infinity", "1e999", '"NaN"'))]
+    run = cli("code", "--format", fmt, str(good), *map(str, bad))
+    assert run.code == 2
+    assert len(run.err.splitlines()) == len(bad)
+    assert run.out and not NON_FINITE.search(run.out)
+    if fmt in ("json", "fhir"):
+        strict_json(run.out)
 
 
 def test_the_sr_walk_stops_at_its_depth_limit(tmp_path):
@@ -189,6 +250,54 @@ def test_an_input_error_is_one_line(tmp_path):
     assert "\n" not in str(err)
 
 
+def test_models_refuse_non_finite_numbers():
+    """No reader, input or assignment puts NaN or infinity into a result: every float field refuses it."""
+    from dxaparse import models
+
+    checked = 0
+    for model in vars(models).values():
+        if not (isinstance(model, type) and issubclass(model, models.Model)):
+            continue
+        for name, field in model.model_fields.items():
+            if "float" not in str(field.annotation):
+                continue
+            for bad in (math.nan, math.inf, -math.inf):
+                with pytest.raises(ValueError, match="finite number"):
+                    model.__pydantic_validator__.validate_assignment(model.model_construct(), name, bad)
+            checked += 1
+    assert checked >= 12   # patient age, the measurement values, TBS, FRAX, the coding basis
+
+
+TOO_LONG = "1" * 400 + ".5"   # a float reads it as infinity
+
+
+@pytest.mark.parametrize("sentences", [
+    [f"FINDINGS: Left femoral neck: BMD 0.602 g/cm2, T-score -{TOO_LONG}, Z-score -0.9."],
+    # the same site stated again: the doubt of the second statement is kept with the first's values
+    ["FINDINGS: Left femoral neck: BMD 0.602 g/cm2.",
+     f"Left femoral neck: T-score -{TOO_LONG}, Z-score -0.9."],
+])
+def test_a_printed_score_too_long_for_a_float_is_a_doubt(sentences):
+    """A reader never puts infinity into a result (the models refuse it): the score is not read, and
+    the measurement says why."""
+    from dxaparse.models import Source
+    from dxaparse.read.layout.report import read_report
+
+    from ._pdf import text_lines
+
+    found = read_report(text_lines(" ".join(sentences)),
+                        Source(path="report.pdf", kind="pdf", sha256="0" * 64))
+    [m] = found.measurements
+    assert (m.bmd, m.t_score, m.z_score) == (0.602, None, -0.9)
+    assert m.doubt == "t-score printed with too many digits to be read"
+
+
+def test_a_table_cell_too_long_for_a_float_is_unreadable():
+    from dxaparse.read.layout.values import Cell, cell_value, number
+
+    assert cell_value(TOO_LONG).kind is Cell.TEXT   # the table reader doubts the row's unreadable cells
+    with pytest.raises(ValueError):
+        number(TOO_LONG)
 
 
 def test_library_output_while_captured_is_one_debug_line_each(caplog, capsys):
