@@ -8,6 +8,7 @@ import json
 import logging
 import math
 import re
+import sqlite3
 import struct
 import warnings
 from pathlib import Path
@@ -320,3 +321,37 @@ def test_library_output_while_captured_is_one_debug_line_each(caplog, capsys):
     assert regex.fullmatch(r"UserWarning at test_hostile_input\.py:\d+: a damaged xref", records[1][2])
     assert records[2:] == [("pydicom", "WARNING", "after")]
     assert capsys.readouterr().err == ""
+
+
+# -- the commands' own files: one line and exit status 2, never a traceback ---------------------------
+def test_export_from_a_file_that_is_no_store(tmp_path, cli):
+    text = tmp_path / "notes.sqlite3"
+    text.write_text("not a database\n" * 100)
+    run = cli("export", "--store", str(text))
+    assert (run.code, run.err.splitlines()) == (2, [f"dxaparse export: {text}: not an SQLite database"])
+    assert text.read_text() == "not a database\n" * 100   # left as it was
+
+
+def test_export_from_a_store_of_a_newer_dxaparse(tmp_path, cli):
+    from dxaparse.emit.store import MIGRATIONS, Store
+
+    path = tmp_path / "store.sqlite3"
+    Store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version={len(MIGRATIONS) + 1}")
+    run = cli("export", "--store", str(path))
+    assert (run.code, run.err.splitlines()) == (
+        2, [f"dxaparse export: {path}: written by a newer dxaparse (schema {len(MIGRATIONS) + 1})"])
+
+
+@pytest.mark.parametrize("command", ["code", "export"])
+def test_output_into_a_missing_folder(tmp_path, cli, command):
+    from dxaparse.emit.store import Store
+
+    source = good_json(tmp_path / "f.json") if command == "code" else tmp_path / "store.sqlite3"
+    if command == "export":
+        Store(source).close()
+    out = tmp_path / "missing" / "out.json"
+    run = cli(command, *(["--store"] if command == "export" else []), str(source), "-o", str(out))
+    assert (run.code, run.err.splitlines()) == (
+        2, [f"dxaparse {command}: cannot write {out}: No such file or directory"])
