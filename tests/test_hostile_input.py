@@ -202,6 +202,21 @@ def test_a_hostile_input_is_one_line_and_the_others_are_written(tmp_path, cli, n
     assert [r["source"]["path"] for r in results] == [str(first), str(last)]
 
 
+def test_the_documented_refusals_are_the_readers(tmp_path):
+    """docs/result-format.md quotes the findings reader's refusals of hostile values as it words them."""
+    from dxaparse.read.findings_json import read_findings_json
+
+    from .conftest import ROOT
+
+    doc = (ROOT / "docs" / "result-format.md").read_text(encoding="utf-8")
+    section = doc.split("## Findings JSON as input\n")[1].split("\n## ")[0]
+    for name in ("t_score true", "exam.date 0", "NaN", "a number too large for a float",
+                 "integer of 5,000 digits", "JSON nested 100k deep"):
+        with pytest.raises(InputError) as refused:
+            read_findings_json(HOSTILE[name][0](tmp_path / "bad.json"))
+        assert f"`{refused.value.reason}`" in section
+
+
 def test_a_byte_order_mark_is_read(tmp_path, cli):
     """Windows tools write UTF-8 with a BOM: the findings are read as without it."""
     plain = good_json(tmp_path / "plain.json")
