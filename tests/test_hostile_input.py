@@ -370,3 +370,26 @@ def test_output_into_a_missing_folder(tmp_path, cli, command):
     run = cli(command, *(["--store"] if command == "export" else []), str(source), "-o", str(out))
     assert (run.code, run.err.splitlines()) == (
         2, [f"dxaparse {command}: cannot write {out}: No such file or directory"])
+
+
+def test_a_coder_failure_fails_that_exam_alone(tmp_path, monkeypatch):
+    """A bug of the coder on one exam of a folder: that exam is an InputError naming its file, the
+    folder's other exam is still coded."""
+    from dxaparse import pipeline
+    from dxaparse.code import CodingSettings
+
+    real = pipeline.code_findings
+
+    def coder(findings, settings):
+        if findings.patient.id == "CRASH":
+            raise KeyError("a bug")
+        return real(findings, settings)
+
+    monkeypatch.setattr(pipeline, "code_findings", coder)
+    folder = tmp_path / "exams"
+    folder.mkdir()
+    good = good_json(folder / "a.json")
+    bad = _json_text(folder / "b.json", json.dumps({**FINDINGS, "patient": {"id": "CRASH"}}))
+    items = list(pipeline.process(folder, CodingSettings()))
+    assert [(type(i).__name__, i.source.path if hasattr(i, "source") else str(i)) for i in items] == [
+        ("ExamResult", str(good)), ("InputError", f"{bad}: not coded (internal error: KeyError)")]
