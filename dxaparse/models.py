@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, Strict, model_validator
 
 
 class Site(StrEnum):
@@ -105,8 +105,29 @@ Side = Literal["left", "right", "mean"]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", validate_assignment=True,
+    # No float of a result is NaN or infinite, whoever sets it (a reader, findings JSON, an assignment):
+    # JSON has no such numbers, and CSV, HL7 and FHIR would print `nan`.
+    model_config = ConfigDict(extra="ignore", validate_assignment=True, allow_inf_nan=False,
                               json_schema_serialization_defaults_required=True)
+
+
+Number = Annotated[float, Strict()]
+"""A number: an int or a float (a JSON number), never a bool or a string — lax validation reads `true` as
+1.0, a T-score of osteoporosis as one of low bone mass. Finite, as every float of the models."""
+
+Integer = Annotated[int, Strict()]
+"""A whole number: an int (a JSON integer), never a bool (`true` would be 1) nor a float or a string."""
+
+
+def _no_number(value: object) -> object:
+    if isinstance(value, int | float):   # a bool is an int too
+        raise ValueError("a date is a YYYY-MM-DD string, not a number")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_no_number)]
+"""A date, from a `datetime.date` or a `YYYY-MM-DD` string: lax validation reads a number as seconds
+since 1970 (`0` is 1970-01-01), a date of service nobody wrote."""
 
 
 class Source(Model):
@@ -118,7 +139,7 @@ class Source(Model):
 
 class Patient(Model):
     sex: Literal["F", "M", "O"] | None = None
-    age_years: float | None = Field(default=None, ge=0, le=130)
+    age_years: Number | None = Field(default=None, ge=0, le=130)
     menopausal_status: Literal["pre", "peri", "post"] | None = None
     # Addition: the scanner's patient identifier, needed to post charges (HL7 PID-3). Never logged.
     id: str | None = None
@@ -156,7 +177,7 @@ class Doubt(Model):
 
 
 class Exam(Model):
-    date: dt.date | None = None
+    date: Day | None = None
     study_uid: str | None = None
     device: str | None = None
     # Additions to v1 ---------------------------------------------------------------------------
@@ -180,15 +201,15 @@ class Measurement(Model):
     side: Side | None = None
     label: str = ""
     vertebrae: list[Vertebra] = Field(default_factory=list)
-    bmd: float | None = None
-    bmc: float | None = None
-    area: float | None = None
-    t_score: float | None = None
-    z_score: float | None = None
+    bmd: Number | None = None
+    bmc: Number | None = None
+    area: Number | None = None
+    t_score: Number | None = None
+    z_score: Number | None = None
     excluded: bool = False
     # Additions to v1 ---------------------------------------------------------------------------
-    young_adult_percent: float | None = None
-    age_matched_percent: float | None = None
+    young_adult_percent: Number | None = None
+    age_matched_percent: Number | None = None
     ocr: bool = Field(default=False, description="value read by OCR from an image")
     doubt: str | None = Field(default=None, description="why the reader is unsure of a value")
 
@@ -202,7 +223,7 @@ class Measurement(Model):
 class Fracture(Model):
     vertebra: str | None = Field(default=None, description="null when the report grades a fracture without "
                                                            "naming its vertebra")
-    grade: int | None = Field(default=None, ge=0, le=3)
+    grade: Integer | None = Field(default=None, ge=0, le=3)
     acute: bool | None = None
 
 
@@ -212,12 +233,12 @@ class Vfa(Model):
 
 
 class Tbs(Model):
-    value: float
+    value: Number
 
 
 class Frax(Model):
-    major: float | None = None
-    hip: float | None = None
+    major: Number | None = None
+    hip: Number | None = None
 
 
 class Printed(Model):
@@ -267,7 +288,7 @@ class Basis(Model):
     site: Site
     side: Side | None = None
     label: str
-    value: float
+    value: Number
 
 
 class IcdLine(Model):

@@ -1,9 +1,17 @@
-"""read → code: the one path every entry point (CLI, watcher, PACS hook, batch) takes."""
+"""read → code: the one path every entry point (CLI, watcher, PACS hook, batch) takes.
+
+Every input is isolated here, once for all entry points: whatever a reader or the coder raises on one
+input (a library tripping on a malformed file, a bug of ours) becomes that input's `InputError` — one
+line for a person, exit status 2, `failed/` — and the other inputs are still read and written. The
+reason names the failure's class, never its message (which may quote the file's values); the traceback
+goes to the debug log. Libraries' warnings and log records are kept off stderr meanwhile (`quiet`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+import logging
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .billing import decide
@@ -11,9 +19,12 @@ from .code import CodingSettings, code_findings
 from .errors import InputError
 from .models import ExamResult, Findings
 from .names import path_to_text
+from .quiet import captured
 from .read import read_path
 from .read.layout.values import DateOrder
 from .read.options import ReadOptions
+
+log = logging.getLogger(__name__)
 
 
 def result_of(findings: Findings, settings: CodingSettings, today: dt.date | None = None) -> ExamResult:
@@ -33,9 +44,8 @@ def read_options(settings: CodingSettings, *, password: str | None = None, ocr: 
 
 def process(path: Path, settings: CodingSettings, *, password: str | None = None,
             ocr: bool = True) -> Iterator[ExamResult | InputError]:
-    """Read and code one input; bad inputs come back as `InputError` values."""
-    for item in read_path(path, read_options(settings, password=password, ocr=ocr)):
-        yield item if isinstance(item, InputError) else result_of(item, settings)
+    """Read and code one input; bad inputs come back as `InputError` values, never as exceptions."""
+    yield from _isolated(path, read_path(path, read_options(settings, password=password, ocr=ocr)), settings)
 
 
 def process_study(paths: list[Path], settings: CodingSettings, *, root: Path | None = None,
@@ -46,8 +56,40 @@ def process_study(paths: list[Path], settings: CodingSettings, *, root: Path | N
     a batch run, whose studies may span folders. `root`: the source path of a multi-object study;
     `hashes`: the files' sha256 when the caller has them already."""
     from .read.dicom import read_dicom
-    try:
-        for item in read_dicom(paths, root=root, options=read_options(settings, ocr=ocr), hashes=hashes):
-            yield item if isinstance(item, InputError) else result_of(item, settings)
-    except InputError as err:
-        yield err
+    read = read_dicom(paths, root=root, options=read_options(settings, ocr=ocr), hashes=hashes)
+    yield from _isolated(paths[0], read, settings)
+
+
+def _isolated(path: Path, read: Iterable[Findings | InputError], settings: CodingSettings,
+              ) -> Iterator[ExamResult | InputError]:
+    """`read`'s findings coded, each step inside `captured()` (not across the yields: the caller's own
+    work between two inputs is not the readers'). A reader that raises has ended its input: what it
+    yielded before stands, the rest of it is `path`'s error; a coder that raises fails that exam alone."""
+    items = iter(read)
+    while True:
+        try:
+            with captured():
+                item = next(items)
+        except StopIteration:
+            return
+        except InputError as err:
+            yield err
+            return
+        except Exception as err:
+            yield _internal(path, "unreadable input", err)
+            return
+        if isinstance(item, InputError):
+            yield item
+            continue
+        try:
+            with captured():
+                result = result_of(item, settings)
+        except Exception as err:
+            yield _internal(item.source.path, "not coded", err)
+            continue
+        yield result
+
+
+def _internal(path: str | Path, what: str, err: Exception) -> InputError:
+    log.debug("%s: internal error (%s); traceback:", what, type(err).__name__, exc_info=err)
+    return InputError(path, f"{what} (internal error: {type(err).__name__})")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..emit import FORMATS
 from ..errors import InputError
+from .options import error
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -32,6 +33,10 @@ def run(args: argparse.Namespace) -> int:
     from ..pipeline import process
 
     settings = load_settings(args.config)
+    try:  # before any input is read: a wrong -o must not cost a long run
+        out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+    except OSError as err:
+        return error("code", f"cannot write {args.output}: {err.strerror or err}")
     results, bad = [], 0
     # A progress bar only for a person watching several inputs: never in pipes, logs or CI output.
     paths, say = args.paths, _say
@@ -47,14 +52,15 @@ def run(args: argparse.Namespace) -> int:
                             ocr=args.ocr):
             if isinstance(item, InputError):
                 bad += 1
-                say(f"dxaparse: {item.path}: {item.reason}", file=sys.stderr)
+                say(f"dxaparse: {item}", file=sys.stderr)
             else:
                 results.append(item)
     text = FORMATS[args.format](results, len(args.paths) > 1) if results else ""
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        with out:
+            out.write(text)
     elif text:
-        sys.stdout.write(text)
+        out.write(text)
     return 2 if bad else 0
 
 

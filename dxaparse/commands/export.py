@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from ..emit.store import default_path
+from .options import error
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -36,14 +37,20 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from ..emit.csv_out import write_versioned_csv
     from ..emit.json_out import stored_document
-    from ..emit.store import Store
+    from ..emit.store import Store, StoreError
 
     path = args.store or default_path()
     if not path.is_file():
-        print(f"dxaparse export: no store at {path}", file=sys.stderr)
-        return 2
-    with Store(path) as store:
-        out = args.output.open("w", encoding="utf-8", newline="") if args.output else sys.stdout
+        return error("export", f"no store at {path}")
+    try:
+        store = Store(path)
+    except StoreError as err:
+        return error("export", str(err))
+    with store:
+        try:
+            out = args.output.open("w", encoding="utf-8", newline="") if args.output else sys.stdout
+        except OSError as err:
+            return error("export", f"cannot write {args.output}: {err.strerror or err}")
         try:
             stored = store.iter_versions(args.since, all_versions=args.all_versions)
             if args.format == "csv":

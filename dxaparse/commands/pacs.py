@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..emit import EXTENSIONS, HL7_KINDS
 from ..emit.store import Store, StoreError, default_path
+from ..quiet import captured
 from .options import error, formats, seconds
 from .privacy import withhold_library_messages
 
@@ -61,6 +62,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
+@captured()   # pydicom's warnings quote values (patient data), also while pynetdicom decodes a dataset
 def run(args: argparse.Namespace) -> int:
     import ssl
 

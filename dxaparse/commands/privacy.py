@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from .. import quiet
 from ..errors import INPUT_SHA256
 from ..names import path_to_text
 
-LIBRARIES = ("py.warnings", "pydicom", "pdfminer", "pdfplumber", "pypdfium2", "PIL")
-"""Loggers whose messages may quote what was read: Python warnings (`logging.captureWarnings`), and the
-libraries that parse DICOM, PDF and images."""
+LIBRARIES = ("py.warnings", *quiet.LIBRARIES, quiet.LOGGER)
+"""Loggers whose messages may quote what was read: Python warnings (`logging.captureWarnings`), the
+libraries that parse DICOM, PDF and images, and what `dxaparse.quiet` re-logs of them while reading."""
 
 
 def withhold_library_messages(verbose: int) -> None:

@@ -105,7 +105,7 @@ NETWORK_FS = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "afs", "ceph", "glusterfs"
 
 
 class StoreError(Exception):
-    pass
+    """A file that cannot be used as the store (not SQLite, or a newer schema); the message names it."""
 
 
 @dataclass(frozen=True)
@@ -171,11 +171,16 @@ class Store:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = self._connect()
-        self._db.execute("PRAGMA journal_mode=WAL")
         # Re-entrant: an `add` callback (NewResult) may read the store inside the add's transaction.
         self._lock = threading.RLock()
-        self._migrate()
+        try:
+            self._db = self._connect()
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._migrate()
+        except sqlite3.DatabaseError as err:
+            if err.sqlite_errorname == "SQLITE_NOTADB":   # met on the first read: the file is left as it was
+                raise StoreError(f"{self.path}: not an SQLite database") from None
+            raise
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)

@@ -10,6 +10,7 @@ raced by swapping the file.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import hashlib
 import os
@@ -92,7 +93,7 @@ def sniff(path: Path) -> Kind:
         return Kind.DICOM
     if b"%PDF-" in head:
         return Kind.PDF
-    if head.lstrip()[:1] in (b"{", b"["):
+    if head.removeprefix(codecs.BOM_UTF8).lstrip()[:1] in (b"{", b"["):  # Windows tools write a BOM
         return Kind.JSON
     if len(head) >= 8 and head[:2] in (b"\x02\x00", b"\x08\x00") and head[2:4] < b"\x10\x00":
         return Kind.DICOM

@@ -14,12 +14,18 @@ case 4). Hence, before the models see the document:
 
 A result of `dxaparse code` is findings: its `coding`, `source`, `schema_version` and every other field
 of the result models are known, so it is read back silently.
+
+Values are typed as the models type them (`models.Number`, `models.Day`): `true` is no T-score and `0`
+no date. NaN and Infinity, which Python's JSON accepts and JSON does not have, are refused where they
+stand, as are integers longer than Python converts (4,300 digits) and documents nested deeper than the
+parser's recursion allows. UTF-8 with a byte order mark (as Windows tools write it) is read.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Any, get_args
 
@@ -39,11 +45,18 @@ _PLAIN_NAME = regex.compile(r"[A-Za-z0-9_\-]{1,64}")
 
 def read_findings_json(path: Path) -> Findings:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"), parse_constant=_not_a_number)
     except UnicodeDecodeError:
         raise InputError(path, "findings JSON is not UTF-8 text") from None
     except json.JSONDecodeError as err:
         raise InputError(path, f"not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+    except _NotANumber as err:
+        raise InputError(path, f"findings JSON holds {err}, which is not a number") from None
+    except ValueError:  # int() refuses to convert more digits than sys.get_int_max_str_digits()
+        raise InputError(path, f"findings JSON holds a number of more than {sys.get_int_max_str_digits()} "
+                               "digits") from None
+    except RecursionError:
+        raise InputError(path, "findings JSON nested too deep") from None
     if (other := _not_findings(data)) is not None:
         raise InputError(path, other)
     ignored: list[str] = []
@@ -92,6 +105,14 @@ def _not_findings(data: Any) -> str | None:
         named = f"{kind} " if isinstance(kind, str) and _FHIR_TYPE.fullmatch(kind) else ""
         return f"a FHIR {named}resource, not dxaparse findings"
     return None
+
+
+class _NotANumber(ValueError):
+    """NaN, Infinity or -Infinity in the document: Python's extensions to JSON, numbers of no exam."""
+
+
+def _not_a_number(constant: str) -> float:
+    raise _NotANumber(constant)
 
 
 class _NearMiss(Exception):

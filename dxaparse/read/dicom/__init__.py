@@ -18,10 +18,7 @@ and the disagreement in `doubts` (`identity`), for billing to hold the claim.
 
 from __future__ import annotations
 
-import logging
-import warnings
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +29,7 @@ from pydicom.uid import UID
 
 from ...errors import InputError
 from ...models import Doubt, DoubtReason, Exam, Findings, Patient, Scan, Source, Vfa
+from ...quiet import captured
 from ..files import sha256_file, sha256_of_hashes
 from ..options import DEFAULTS, ReadOptions
 from .header import exam_of, patient_of, text, vendor_of
@@ -62,20 +60,6 @@ class _Object:
     error: InputError | None = None
 
 
-@contextmanager
-def _quiet_pydicom() -> Iterator[None]:
-    """pydicom warns and logs about every sloppy value; problems reach the user as reasons instead."""
-    log = logging.getLogger("pydicom")
-    was = log.disabled
-    log.disabled = True
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        log.disabled = was
-
-
 def _sop_class(ds: Dataset) -> str:
     meta = getattr(ds, "file_meta", None)
     return text(ds, "SOPClassUID") or (text(meta, "MediaStorageSOPClassUID") if meta else None) or ""
@@ -85,6 +69,8 @@ def _read_header(path: Path) -> Dataset:
     """The dataset up to the pixel data, after making sure the file is complete."""
     try:
         ds = pydicom.dcmread(path, stop_before_pixels=True, defer_size=DEFER_SIZE, force=True)
+    except RecursionError:  # pydicom reads nested sequences recursively, as the truncation walk does
+        raise InputError(path, "unreadable DICOM (sequences nested too deep)") from None
     except Exception as err:  # whatever pydicom trips on, the file is unreadable
         reason, _ = truncation(path, implicit=False, little=True)
         raise InputError(path, f"truncated DICOM: {reason}" if reason
@@ -104,7 +90,8 @@ def _read_header(path: Path) -> Dataset:
 
 
 def _read_object(path: Path, options: ReadOptions, sha256: str | None) -> _Object:
-    with _quiet_pydicom():
+    """pydicom warns and logs about every sloppy value: problems reach the user as reasons instead."""
+    with captured():
         try:
             return _dxa_object(path, _read_header(path), options, sha256)
         except BytesLengthException:  # a value of the wrong size, met when it is first read

@@ -48,6 +48,10 @@ _VERTEBRA = re.compile(r"(?:vertebra\s+)?([tl])(\d{1,2})(?:\s+vertebra)?")
 _MAX_VERTEBRA = {"t": 12, "l": 5}
 _BRACKETS = str.maketrans("()[]", "    ")
 
+MAX_DEPTH = 64
+"""Containers nested deeper than this are not read (a DXA report nests 3 to 5): the walk recurses, and a
+tree nested as deep as Python's recursion limit would end the whole input in a RecursionError."""
+
 
 @dataclass
 class SrContent:
@@ -101,6 +105,7 @@ class _Frame:
     acute: bool | None = None
     vertebra: str | None = None
     role: str | None = None       # impression / indications container: its text items are that
+    depth: int = 0                # containers around the item
 
 
 def _concept(item: Dataset) -> _Concept | None:
@@ -160,6 +165,7 @@ class _Reader:
         # every pydicom element access costs microseconds: concepts and terms are worked out once.
         self._concepts: dict[int, _Concept | None] = {}
         self._terms: dict[tuple, _Term] = {}
+        self._too_deep = False
 
     # -- concepts -------------------------------------------------------------------------------
     def _concept(self, item: Dataset) -> _Concept | None:
@@ -239,6 +245,12 @@ class _Reader:
         norm = vendors.normalize_label(name)
         if norm in self.terms.ignore_containers:
             return
+        if frame.depth >= MAX_DEPTH:
+            if not self._too_deep:   # one doubt for the report, however many branches go that deep
+                self._too_deep = True
+                self._doubt("measurements", DoubtReason.UNREADABLE,
+                            f"SR content nested deeper than {MAX_DEPTH} levels: not read")
+            return
         children = item.get("ContentSequence", [])
         site, side = self._modifiers(children)
         scan = scan_of_name(self.vendor, name)
@@ -257,7 +269,7 @@ class _Reader:
             excluded=frame.excluded or self._answer_of(children, "excluded") == "yes",
             acute={"yes": True, "no": False}.get(acute or "", frame.acute),
             vertebra=_vertebra(site) or _vertebra(name) or frame.vertebra,
-            role=term if term in ("impression", "indications") else frame.role)
+            role=term if term in ("impression", "indications") else frame.role, depth=frame.depth + 1)
         self.walk(children, inner)
 
     def _statement(self, item: Dataset, c: _Concept, term: str | None, frame: _Frame) -> None:

@@ -120,13 +120,15 @@ class Draft:
             if scan := SCAN_OF_SITE.get(m.site):
                 self.add_scan(scan)
             return
+        notes = [m.doubt] if m.doubt else []
         for name in _VALUES:
             old, new = getattr(same, name), getattr(m, name)
             if old is None:
                 setattr(same, name, new)
             elif new is not None and new != old:
-                note = f"{name} printed twice: {old:g} and {new:g}"
-                same.doubt = f"{same.doubt}; {note}" if same.doubt else note
+                notes.append(f"{name} printed twice: {old:g} and {new:g}")
+        if notes:
+            same.doubt = "; ".join([same.doubt, *notes] if same.doubt else notes)
 
     def findings(self, source: Source) -> Findings:
         best = min(self.exam_dates, key=lambda d: d[0]) if self.exam_dates else None

@@ -3,11 +3,13 @@
 A number belongs to the score named last before it (T-score, Z-score, BMD; a g/cm² unit makes it a
 BMD) and to the site it follows — or, in a sentence that gives values before sites ("a T-score of
 −2.6 at the left femoral neck"), the site after it; "respectively" pairs values and sites in order.
-Only numbers with a decimal point count: grades, ages and years are not scores.
+Only numbers with a decimal point count: grades, ages and years are not scores. A score printed with
+more digits than a float holds is not read: the measurement says so in its `doubt`.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import regex
@@ -58,8 +60,14 @@ def measurements_in(sentence: str, vocab: SentenceVocab) -> list[Measurement]:
         for pos, name, value in hits:
             target = [m for m in mentions if m.start < pos][-1]
             target.values.setdefault(name, value)
-    return [Measurement(site=m.site, side=m.side, label=m.label, vertebrae=m.vertebrae, **m.values)
-            for m in mentions if m.values]
+    return [_measurement(m) for m in mentions if m.values]
+
+
+def _measurement(m: _Mention) -> Measurement:
+    values = {name: v for name, v in m.values.items() if math.isfinite(v)}
+    unread = [name.replace("_", "-") for name in m.values if name not in values]
+    doubt = "; ".join(f"{name} printed with too many digits to be read" for name in unread) or None
+    return Measurement(site=m.site, side=m.side, label=m.label, vertebrae=m.vertebrae, doubt=doubt, **values)
 
 
 def _mentions(sentence: str, vocab: SentenceVocab) -> list[_Mention]:

@@ -1,12 +1,14 @@
 """Printed values: numbers and table cells as reports print them, dates in any printed form, sex.
 
 A value is read exactly or not at all: a blank cell is None, never a guess, and a cell that is neither a
-number nor blank is reported as text for the caller to doubt, never turned into a number.
+number nor blank is reported as text for the caller to doubt, never turned into a number. Digits too
+many for a float (which `float` reads as infinity) are not a number either: no result holds infinity.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
@@ -38,9 +40,9 @@ def number(text: str) -> float | None:
     s = clean(text)
     if s.lower() in _BLANKS:
         return None
-    if not _NUMBER.fullmatch(s):
+    if not _NUMBER.fullmatch(s) or not math.isfinite(v := float(s.rstrip("%"))):
         raise ValueError(text)
-    return float(s.rstrip("%"))
+    return v
 
 
 class Cell(Enum):
@@ -62,9 +64,8 @@ def cell_value(text: str, column: str = "") -> CellValue:
     if s.lower() in _BLANKS or _STARS.match(s):
         return CellValue(Cell.BLANK)
     m = _CELL.fullmatch(s)
-    if not m:
+    if not m or not math.isfinite(v := float(m["n"])):
         return CellValue(Cell.TEXT)
-    v = float(m["n"])
     if m["unit"] in _MILLI or (m["unit"] is None and "mg/cm" in unicodedata.normalize("NFKC", column)):
         v = round(v / 1000, 6)
     return CellValue(Cell.NUMBER, v)
