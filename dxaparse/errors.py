@@ -6,17 +6,15 @@ Cheap to import (the CLI catches them before any command has loaded its librarie
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
-
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")   # control characters, line/paragraph breaks
 
 
 def one_line(text: str) -> str:
-    """`text` with control characters and line breaks escaped (`\\n`, `\\x1b`, `\\u2028`): a reason that
-    quotes what a file holds (a UID, a field name, a library's message) stays one line of stderr or of a
-    log, and cannot drive the terminal it is printed on."""
-    return _UNPRINTABLE.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+    """`text` with every character that is not printable — line breaks, NUL, escape sequences, Unicode
+    separators, unassigned code points — written as Python writes it in a repr (`\\n`, `\\x00`,
+    `\\u2028`): a reason that quotes what a file holds (a UID, a field name, a library's message) stays one
+    line of stderr or of a log, and cannot drive the terminal it is printed on."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class InputError(Exception):
