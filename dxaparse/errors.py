@@ -21,6 +21,10 @@ class InputError(Exception):
         self.path = str(path)
         self.reason = reason
 
+    def __reduce__(self):
+        """Rebuilt from path and reason: it travels back from the processes that code inputs."""
+        return type(self), (self.path, self.reason)
+
 
 class SettingsError(ValueError):
     """A settings file that cannot be used; the message names the file and the problem."""
