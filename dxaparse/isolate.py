@@ -17,16 +17,15 @@ Memory is capped with RLIMIT_AS at the address space the process holds when the 
 libraries and the machine (a numerical library reserves address space per core). Linux only: other
 systems do not keep RLIMIT_AS or cannot tell the current size, and there the cap is not applied.
 
-Cheap to import (`dxaparse code` imports it): multiprocessing is imported by the first `Isolator` call.
+Cheap to import (`dxaparse code` imports it): what only the children and their parents need
+(multiprocessing, pickle) is imported where it is used.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 import os
-import pickle
 import re
 import resource
 import signal
@@ -34,9 +33,8 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import InputError
 
@@ -56,9 +54,9 @@ CPU_GRACE = 5
 at the limit, but nobody does once the parent has died."""
 
 
-@dataclass(frozen=True)
-class Limits:
-    """The limits on coding one input (a file, or a DICOM study); 0 means no limit."""
+class Limits(NamedTuple):
+    """The limits on coding one input (a file, or a DICOM study); 0 means no limit. A named tuple, not
+    a dataclass: `dxaparse code` imports this module, and a dataclass takes milliseconds to build."""
 
     seconds: float = 0.0
     memory_mb: int = 0
@@ -352,6 +350,8 @@ def _cpu_backstop(seconds: float) -> contextlib.AbstractContextManager:
 
 def _portable(err: Exception) -> Exception:
     """`err` if it survives the trip to the parent, else a RuntimeError naming it."""
+    import pickle
+
     try:
         pickle.loads(pickle.dumps(err))
         return err
@@ -367,6 +367,9 @@ class _ToParent(logging.Handler):
         self.conn = conn
 
     def emit(self, record: logging.LogRecord) -> None:
+        import copy
+        import pickle
+
         try:
             record = copy.copy(record)
             if record.exc_info:  # tracebacks do not pickle: their text does

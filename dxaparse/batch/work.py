@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..code import CodingSettings
 from ..errors import InputError
+from ..isolate import Limits, code_here
 from ..models import ExamResult
 from ..pipeline import process, process_study
 from .plan import Unit
@@ -16,21 +17,22 @@ log = logging.getLogger(__name__)
 
 Done = tuple[list[str], list[tuple[str, str]]]
 """A coded unit as it travels back: result JSON texts and (path, reason) per bad input. Text pickles
-in microseconds where a result model takes a tenth of a millisecond, and InputError cannot be
-unpickled at all (its constructor takes two arguments)."""
+in microseconds where a result model takes a tenth of a millisecond."""
 
 
 def code_unit(unit: Unit, settings: CodingSettings, *, password: str | None = None,
               ocr: bool = True) -> list[ExamResult | InputError]:
-    """Read and code one unit, exactly as `dxaparse code` would: a DICOM study spread over several
-    folders gets their common folder as its source path."""
+    """Read and code one unit, exactly as `dxaparse code` would, under the site's limits (in the worker
+    process: a pool worker codes in its main thread): a DICOM study spread over several folders gets
+    their common folder as its source path."""
     paths = [Path(p) for p in unit.paths]
+    limits = Limits.of(settings)
     try:
         if unit.study:
             root = Path(os.path.commonpath([p.parent for p in paths])) if len(paths) > 1 else None
-            return list(process_study(paths, settings, root=root, ocr=ocr,
-                                      hashes=dict(zip(paths, unit.hashes, strict=True))))
-        return list(process(paths[0], settings, password=password, ocr=ocr))
+            return code_here(limits, paths[0], process_study, paths, settings, root=root, ocr=ocr,
+                             hashes=dict(zip(paths, unit.hashes, strict=True)))
+        return code_here(limits, paths[0], process, paths[0], settings, password=password, ocr=ocr)
     except Exception as err:  # a bug in a reader or the coder must not stop the other units
         log.error("internal error on %d file(s): %s", len(paths), type(err).__name__)
         log.debug("traceback", exc_info=True)

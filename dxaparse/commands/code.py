@@ -29,9 +29,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..code import load_settings
+    from ..isolate import Limits, code_here
     from ..pipeline import process
 
     settings = load_settings(args.config)
+    # In this process, under an alarm: a child process per input would double a one-report run's time.
+    limits = Limits.of(settings)
     results, bad = [], 0
     # A progress bar only for a person watching several inputs: never in pipes, logs or CI output.
     paths, say = args.paths, _say
@@ -42,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     for n, path in enumerate(paths, 1):
         if args.progress:
             say(f"dxaparse: [{n}/{len(args.paths)}] {path}", file=sys.stderr)
-        for item in process(path, settings, password=args.password, ocr=args.ocr):
+        for item in code_here(limits, path, process, path, settings, password=args.password, ocr=args.ocr):
             if isinstance(item, InputError):
                 bad += 1
                 say(f"dxaparse: {item.path}: {item.reason}", file=sys.stderr)

@@ -30,6 +30,7 @@ from watchdog.observers.polling import PollingObserver
 
 from ..code import CodingSettings
 from ..errors import InputError
+from ..isolate import Isolator, Limits
 from ..models import ExamResult
 from ..pipeline import process, process_study
 from ..read.files import Kind, sha256_file, sniff
@@ -87,6 +88,7 @@ class Watcher:
         self.counts: Counter = Counter()
         self._events: queue.Queue[tuple[str, Path]] = queue.Queue()
         self._settler = Settler(options.settle)
+        self._coder = Isolator(Limits.of(settings))  # each unit is coded under the site's limits
         self._groups = QuietGroups(options.study_quiet)
         self._stop = threading.Event()
         self.started = threading.Event()  # set once the observer runs and the first scan is done
@@ -116,6 +118,7 @@ class Watcher:
         finally:
             observer.stop()
             observer.join()
+            self._coder.close()
 
     def waiting(self) -> int:
         """Files seen but not yet coded."""
@@ -258,8 +261,8 @@ class Watcher:
     def _read(self, files: list[Path], study: bool, number: int) -> list[ExamResult | InputError]:
         try:
             if study:
-                return list(process_study(files, self.settings, ocr=self.opt.ocr))
-            return list(process(files[0], self.settings, ocr=self.opt.ocr))
+                return self._coder.code(files[0], process_study, files, self.settings, ocr=self.opt.ocr)
+            return self._coder.code(files[0], process, files[0], self.settings, ocr=self.opt.ocr)
         except Exception as err:  # a bug in a reader or the coder must not stop the other reports
             log.error("internal error on #%d: %s", number, type(err).__name__)
             log.debug("traceback", exc_info=True)
