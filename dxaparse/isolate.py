@@ -289,7 +289,7 @@ def _log_setup() -> tuple:
     """What the child needs to log as this process does: the root level, the levels set on named
     loggers (the hook quietens pynetdicom and pydicom), and the warning filters (pydicom's warnings
     quote values: patient data)."""
-    levels = {name: lg.level for name, lg in logging.root.manager.loggerDict.items()
+    levels = {name: lg.level for name, lg in list(logging.root.manager.loggerDict.items())
               if isinstance(lg, logging.Logger) and lg.level}
     return logging.root.level, levels, list(warnings.filters)
 

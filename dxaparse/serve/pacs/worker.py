@@ -97,6 +97,10 @@ class StudyWorker:
                 except Cancelled:
                     log.info("study %s: left in incoming/ for the next start (stopping)", short(key))
                     return
+                except Exception as err:  # the spool failing (disk full): this worker must go on
+                    log.error("study %s: %s; retrying after the quiet interval", short(key),
+                              type(err).__name__)
+                    self.arrived(key, "retry")
                 finally:
                     with self._lock:
                         self._busy.discard(key)
