@@ -104,6 +104,8 @@ def code_here(limits: Limits, path: str | Path, fn: Callable[..., Iterable], *ar
     except OverTime:
         return [InputError(path, limits.time_reason)]
     except MemoryError:
+        if not limits.memory_mb:  # the machine's memory ran out, not the input's share of it
+            raise
         return [InputError(path, limits.memory_reason)]
     return _memory_named(items, limits)
 
@@ -204,7 +206,7 @@ class Isolator:
         try:
             conn.send((fn, args, kwargs))
         except OSError:  # the child is gone: cancelled, or killed by someone else
-            return self._died(path)
+            return self._died(path, proc)
         deadline = time.monotonic() + self.limits.seconds if self.limits.seconds else None
         while True:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
@@ -216,7 +218,7 @@ class Isolator:
             try:
                 kind, value = conn.recv()
             except (EOFError, OSError):
-                return self._died(path)
+                return self._died(path, proc)
             if kind == "log":
                 logging.getLogger(value.name).handle(value)
             elif kind == "done":
@@ -262,10 +264,9 @@ class Isolator:
             proc.join()
             conn.close()
 
-    def _died(self, path: str | Path) -> Items:
+    def _died(self, path: str | Path, proc) -> Items:
         """The child ended without an answer: cancelled, over the CPU backstop, or crashed on the input
         (in a C library); a crash is the input's reason, as the batch's "worker process died"."""
-        proc = self._proc
         self._discard()
         if self._cancelled:
             raise Cancelled
@@ -333,8 +334,8 @@ def _run(limits: Limits, fn: Callable[..., Iterable], args: tuple, kwargs: dict)
     try:
         with _memory_cap(limits.memory_mb), _cpu_backstop(limits.seconds):
             items = list(fn(*args, **kwargs))
-    except MemoryError:
-        return "memory", None
+    except MemoryError as err:
+        return ("memory", None) if limits.memory_mb else ("raised", _portable(err))
     except Exception as err:
         log.debug("coding raised %s", type(err).__name__, exc_info=True)
         return "raised", _portable(err)

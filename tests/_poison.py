@@ -99,3 +99,7 @@ def crashes() -> list:
 
 def pid() -> list:
     return [os.getpid()]
+
+
+def runs_out_of_memory() -> list:
+    raise MemoryError

@@ -162,3 +162,12 @@ def test_code_here_refuses_an_input_over_the_memory_limit_and_restores_the_limit
     assert damaged.reason == MEMORY
     assert code_here(Limits(0, 256), "/in/small", _poison.allocates, 64) == [64 * 2**20]
     assert resource.getrlimit(resource.RLIMIT_AS) == before
+
+
+def test_without_a_memory_limit_running_out_of_memory_is_no_limit_of_the_site(isolator):
+    """Only the time limit is set: a MemoryError is the machine's, reported as any error, not as a limit
+    of 0 MB."""
+    with pytest.raises(MemoryError):
+        code_here(Limits(30, 0), "/in/a", _poison.runs_out_of_memory)
+    with pytest.raises(MemoryError):
+        isolator(seconds=30).code("/in/a", _poison.runs_out_of_memory)
