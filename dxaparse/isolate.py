@@ -243,18 +243,26 @@ class Isolator:
         self._discard()
 
     def _child(self):
+        """The child, started if need be. Not under the lock: the first start also starts the fork
+        server (a second or more), and `cancel` must not wait for it."""
         with self._lock:
             if self._cancelled:
                 raise Cancelled
-            if self._proc is None:
-                ctx = _context()
-                here, there = ctx.Pipe()
-                self._proc = ctx.Process(target=_serve, args=(there, _log_setup(), self.limits), daemon=True,
-                                         name="dxaparse-coder")
-                self._proc.start()
-                there.close()
-                self._conn = here
-            return self._proc, self._conn
+            if self._proc is not None:
+                return self._proc, self._conn
+        ctx = _context()
+        here, there = ctx.Pipe()
+        proc = ctx.Process(target=_serve, args=(there, _log_setup(), self.limits), daemon=True,
+                           name="dxaparse-coder")
+        proc.start()
+        there.close()
+        with self._lock:
+            self._proc, self._conn = proc, here
+            cancelled = self._cancelled
+        if cancelled:
+            self._discard()
+            raise Cancelled
+        return proc, here
 
     def _discard(self) -> None:
         with self._lock:
