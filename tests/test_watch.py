@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from dxaparse.code import load_settings
+from dxaparse.code import CodingSettings, load_settings
 from dxaparse.emit.store import Store
 from dxaparse.names import path_to_text
 from dxaparse.read.files import sha256_file, sha256_of_hashes
@@ -76,8 +76,14 @@ class Running:
         return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.exists() else []
 
 
+IN_THIS_PROCESS = CodingSettings(seconds_per_input=0, memory_per_worker_mb=0)
+"""Without limits the watcher codes in its own thread, where a reader replaced by the test is seen (under
+limits it codes in a child process, which imports the real one)."""
+
+
 @contextmanager
-def watching(tmp_path: Path, out_dir: Path | None = None, formats=(), **options):
+def watching(tmp_path: Path, out_dir: Path | None = None, formats=(), settings: CodingSettings | None = None,
+             **options):
     """A watcher on tmp_path/in, in a thread. A bad input fails at once (`retry_partial` 0) unless a
     test asks for the retry of partial files."""
     inbox = tmp_path / "in"
@@ -85,8 +91,7 @@ def watching(tmp_path: Path, out_dir: Path | None = None, formats=(), **options)
     report = Collect()
     with Store(tmp_path / "store.sqlite3") as store:
         watcher = Watcher(WatchOptions(root=inbox, **{"settle": 0.2, "retry_partial": 0, **options}),
-                          load_settings(None),
-                          ResultSink(store, out_dir, formats), report)
+                          settings or load_settings(None), ResultSink(store, out_dir, formats), report)
         thread = threading.Thread(target=watcher.run, name="watcher", daemon=True)
         thread.start()
         try:
@@ -233,7 +238,7 @@ def test_polling_mode_works(tmp_path, monkeypatch):
 def test_dicom_objects_of_one_study_are_coded_together_once_quiet(tmp_path, monkeypatch):
     """Grouping only: the DICOM reader is replaced by one that reports which files it was given."""
     calls = record_studies(monkeypatch)
-    with watching(tmp_path, study_quiet=3.0) as w:
+    with watching(tmp_path, study_quiet=3.0, settings=IN_THIS_PROCESS) as w:
         write_dicom(w.inbox / "A1", "1.2.826.0.1.1")
         write_dicom(w.inbox / "A2", "1.2.826.0.1.1")
         write_dicom(w.inbox / "B1", "1.2.826.0.1.2")
@@ -363,7 +368,7 @@ def test_a_late_object_whose_study_objects_left_done_fails_with_the_reason(tmp_p
     """Never a partial exam: without the study's coded objects the late one waits in failed/; put back
     with them, it is re-coded with them, found in done/ by header although filed under other names."""
     calls = record_studies(monkeypatch)
-    with watching(tmp_path, study_quiet=0.5) as w:
+    with watching(tmp_path, study_quiet=0.5, settings=IN_THIS_PROCESS) as w:
         write_dicom(w.inbox / "A1", "1.2.826.0.1.7")
         wait_for(lambda: w.names(w.done) == ["A1"], "the study coded")
         (w.done / "A1").rename(tmp_path / "A1")  # someone tidies done/

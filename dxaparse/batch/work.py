@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..code import CodingSettings
 from ..errors import InputError
+from ..isolate import Limits, code_here
 from ..models import ExamResult
 from ..pipeline import process, process_study
 from ..read.files import not_regular_at
@@ -22,9 +23,10 @@ in microseconds where a result model takes a tenth of a millisecond."""
 
 def code_unit(unit: Unit, settings: CodingSettings, *, password: str | None = None,
               ocr: bool = True) -> list[ExamResult | InputError]:
-    """Read and code one unit, exactly as `dxaparse code` would: a DICOM study spread over several
-    folders gets their common folder as its source path. A file swapped for a link or a special file
-    since the survey (minutes or hours ago, in a large tree) fails alone; the rest are read."""
+    """Read and code one unit, exactly as `dxaparse code` would, under the site's limits (in the worker
+    process: a pool worker codes in its main thread): a DICOM study spread over several folders gets
+    their common folder as its source path. A file swapped for a link or a special file since the
+    survey (minutes or hours ago, in a large tree) fails alone; the rest are read."""
     paths = [Path(p) for p in unit.paths]
     refused = {p: reason for p in paths if (reason := not_regular_at(p))}
     if refused:
@@ -34,12 +36,13 @@ def code_unit(unit: Unit, settings: CodingSettings, *, password: str | None = No
             return errors
         rest = Unit(tuple(p for p, _ in kept), tuple(sha for _, sha in kept), unit.study)
         return errors + code_unit(rest, settings, password=password, ocr=ocr)
+    limits = Limits.of(settings)
     try:
         if unit.study:
             root = Path(os.path.commonpath([p.parent for p in paths])) if len(paths) > 1 else None
-            return list(process_study(paths, settings, root=root, ocr=ocr,
-                                      hashes=dict(zip(paths, unit.hashes, strict=True))))
-        return list(process(paths[0], settings, password=password, ocr=ocr))
+            return code_here(limits, paths[0], process_study, paths, settings, root=root, ocr=ocr,
+                             hashes=dict(zip(paths, unit.hashes, strict=True)))
+        return code_here(limits, paths[0], process, paths[0], settings, password=password, ocr=ocr)
     except Exception as err:  # a bug in a reader or the coder must not stop the other units
         log.error("internal error on %d file(s): %s", len(paths), type(err).__name__)
         log.debug("traceback", exc_info=True)

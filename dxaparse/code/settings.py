@@ -31,6 +31,11 @@ class CodingSettings(BaseModel):
     # How a printed date like 03/05/2024 is read when day and month could be either (a dotted date is
     # always day first, and a part over 12 decides): the site's scanners print month-first or day-first.
     date_order: Literal["month-first", "day-first"] = "month-first"
+    # Limits on coding one input (a file, or a DICOM study), so that one poison report cannot stall a
+    # service: over one, the input is refused with the limit's name (dxaparse/isolate.py). 0: no limit.
+    seconds_per_input: float = Field(default=120, ge=0)
+    # What coding one input may take on top of the loaded program; below 256 MB nothing could be read.
+    memory_per_worker_mb: int = Field(default=2048, ge=0)
     # Whether an exam with no billing hold bills at once, or waits for `dxaparse release` like a held one.
     bill_ready_exams: Literal["at-once", "on-release"] = "at-once"
     # The payer's timely-filing limit in months from the date of service (Medicare: 12, 42 CFR 424.44);
@@ -47,6 +52,13 @@ class CodingSettings(BaseModel):
         if bad:
             raise ValueError(f"{', '.join(bad)} not among the TBS split codes {', '.join(sorted(parts))}")
         return tuple(dict.fromkeys(codes))
+
+    @field_validator("memory_per_worker_mb")
+    @classmethod
+    def _enough_memory(cls, mb: int) -> int:
+        if 0 < mb < 256:
+            raise ValueError("must be 0 (no limit) or at least 256 MB")
+        return mb
 
     @model_validator(mode="after")
     def _split_needs_codes(self) -> CodingSettings:

@@ -30,6 +30,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..code import load_settings
+    from ..isolate import Limits, code_here
     from ..pipeline import process
 
     settings = load_settings(args.config)
@@ -37,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
         out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
     except OSError as err:
         return error("code", f"cannot write {args.output}: {err.strerror or err}")
+    # In this process, under an alarm: a child process per input would double a one-report run's time.
+    limits = Limits.of(settings)
     results, bad = [], 0
     # A progress bar only for a person watching several inputs: never in pipes, logs or CI output.
     paths, say = args.paths, _say
@@ -48,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
         if args.progress:
             say(f"dxaparse: [{n}/{len(args.paths)}] {path}", file=sys.stderr)
         # Readers never follow a link (read/files.py); one named here is the user's own choice.
-        for item in process(path.resolve() if path.is_symlink() else path, settings, password=args.password,
-                            ocr=args.ocr):
+        target = path.resolve() if path.is_symlink() else path
+        for item in code_here(limits, path, process, target, settings, password=args.password, ocr=args.ocr):
             if isinstance(item, InputError):
                 bad += 1
                 say(f"dxaparse: {item}", file=sys.stderr)

@@ -1,7 +1,7 @@
 """`dxaparse pacs`: the PACS hook — a DICOM Storage SCP that codes each DXA study it receives (docs/pacs.md).
 
-Runs until SIGTERM/SIGINT, then finishes the study being coded. Logs (stderr) name peers by AE title and
-studies by a short hash, never patients.
+Runs until SIGTERM/SIGINT; the studies being coded then are left in the spool for the next start. Logs
+(stderr) name peers by AE title and studies by a short hash, never patients.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from pathlib import Path
 from ..emit import EXTENSIONS, HL7_KINDS
 from ..emit.store import Store, StoreError, default_path
 from ..quiet import captured
-from .options import error, formats, seconds
+from ..serve.pacs.defaults import ACSE_TIMEOUT, NETWORK_TIMEOUT, WORKERS
+from .options import error, formats, jobs, positive_seconds, seconds
 from .privacy import withhold_library_messages
 
 
@@ -42,6 +43,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--tls-ca", type=Path, metavar="PEM", help="require client certificates signed by this CA")
     p.add_argument("--max-associations", type=int, default=32, metavar="N",
                    help="concurrent associations accepted (default 32)")
+    p.add_argument("--acse-timeout", type=positive_seconds, default=ACSE_TIMEOUT, metavar="SECONDS",
+                   help="close a connection that has not asked for an association within this time "
+                        f"(default {ACSE_TIMEOUT:g})")
+    p.add_argument("--network-timeout", type=positive_seconds, default=NETWORK_TIMEOUT, metavar="SECONDS",
+                   help=f"abort an association silent for this long (default {NETWORK_TIMEOUT:g})")
+    p.add_argument("--workers", type=jobs, default=WORKERS, metavar="N",
+                   help=f"studies coded at once, each in a process of its own (default {WORKERS})")
     p.add_argument("--out-dir", type=Path, metavar="DIR",
                    help="also write each new exam to DIR/<format>/<sha256>.<ext>")
     p.add_argument("--out-format", type=formats, default=["json"], metavar="LIST",
@@ -90,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
                 mllp = Deliverer(Outbox(queue), *args.mllp, timeout=args.mllp_timeout, retry=args.mllp_retry)
             hook = Hook(args.aet, args.spool.resolve(), sink, settings, quiet=args.study_quiet,
                         allow=args.allow_aet, max_associations=args.max_associations, mllp=mllp,
-                        hl7_kinds=args.mllp_messages, ocr=args.ocr)
+                        hl7_kinds=args.mllp_messages, ocr=args.ocr, workers=args.workers,
+                        acse_timeout=args.acse_timeout, network_timeout=args.network_timeout)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: stop.set())
             hook.start(args.host, args.port, context)

@@ -36,6 +36,7 @@ from watchdog.observers.polling import PollingObserverVFS
 
 from ..code import CodingSettings
 from ..errors import InputError
+from ..isolate import Isolator, Limits
 from ..models import ExamResult
 from ..names import path_to_text, text_to_path
 from ..pipeline import process, process_study
@@ -98,6 +99,7 @@ class Watcher:
         self.counts: Counter = Counter()
         self._events: queue.Queue[tuple[str, Path]] = queue.Queue()
         self._settler = Settler(options.settle)
+        self._coder = Isolator(Limits.of(settings))  # each unit is coded under the site's limits
         self._groups = QuietGroups(options.study_quiet)
         self._stop = threading.Event()
         self.started = threading.Event()  # set once the observer runs and the first scan is done
@@ -130,6 +132,7 @@ class Watcher:
         finally:
             observer.stop()
             observer.join()
+            self._coder.close()
 
     def waiting(self) -> int:
         """Files seen but not yet coded."""
@@ -343,8 +346,8 @@ class Watcher:
     def _read(self, files: list[Path], study: bool, sha256: str) -> list[ExamResult | InputError]:
         try:
             if study:
-                return list(process_study(files, self.settings, ocr=self.opt.ocr))
-            return list(process(files[0], self.settings, ocr=self.opt.ocr))
+                return self._coder.code(files[0], process_study, files, self.settings, ocr=self.opt.ocr)
+            return self._coder.code(files[0], process, files[0], self.settings, ocr=self.opt.ocr)
         except Exception as err:  # a bug in a reader or the coder must not stop the other reports
             log.error("internal error on %s: %s", sha256[:12], type(err).__name__)
             log.debug("traceback", exc_info=True)

@@ -12,34 +12,46 @@ from __future__ import annotations
 import logging
 import ssl
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 from ...code import CodingSettings
 from ...emit import HL7_KINDS
 from ...emit.hl7 import hl7_messages
+from ...isolate import Limits
 from ...models import ExamResult
 from ...pipeline import process_study
 from ...read.files import sha256_file
 from ..mllp import Deliverer
 from ..sink import ResultSink
+from .defaults import ACSE_TIMEOUT, NETWORK_TIMEOUT, WORKERS
 from .scp import StorageSCP
 from .spool import Spool
 from .worker import StudyWorker
 
 log = logging.getLogger(__name__)
 
+STOP_WAIT = 10.0
+"""Seconds `stop` waits for the workers: the studies being coded are abandoned at once, so only a
+result being stored can take them this long."""
+
+
 class Hook:
-    """Everything `dxaparse pacs` runs; `start` serves, `stop` shuts down after the study being coded."""
+    """Everything `dxaparse pacs` runs; `start` serves, `stop` shuts down within seconds, leaving the
+    studies being coded in the spool for the next start."""
 
     def __init__(self, aet: str, spool_dir: Path, sink: ResultSink, settings: CodingSettings, *,
                  quiet: float = 60.0, allow: list[str] | None = None, max_associations: int = 32,
-                 mllp: Deliverer | None = None, hl7_kinds: Iterable[str] = HL7_KINDS, ocr: bool = True):
+                 mllp: Deliverer | None = None, hl7_kinds: Iterable[str] = HL7_KINDS, ocr: bool = True,
+                 workers: int = WORKERS, acse_timeout: float = ACSE_TIMEOUT,
+                 network_timeout: float = NETWORK_TIMEOUT):
         self.spool = Spool(spool_dir)
         self.sink, self.mllp, self.hl7_kinds = sink, mllp, tuple(hl7_kinds)
-        self.worker = StudyWorker(self.spool, quiet,
-                                  lambda files: list(process_study(files, settings, ocr=ocr)), self._deliver)
+        self.worker = StudyWorker(self.spool, quiet, partial(process_study, settings=settings, ocr=ocr),
+                                  self._deliver, workers=workers, limits=Limits.of(settings))
         self.scp = StorageSCP(aet, self.spool, self.worker.arrived, allow=allow,
-                              max_associations=max_associations)
+                              max_associations=max_associations, acse_timeout=acse_timeout,
+                              network_timeout=network_timeout)
 
     def start(self, host: str, port: int, ssl_context: ssl.SSLContext | None = None) -> None:
         self.scp.start(host, port, ssl_context)  # first: a port in use fails before anything runs
@@ -53,7 +65,7 @@ class Hook:
         self.worker.stop()
         if self.mllp:
             self.mllp.stop()
-        self.worker.join(timeout=60)
+        self.worker.join(timeout=STOP_WAIT)
         if self.mllp:
             self.mllp.join(timeout=5)
 

@@ -24,6 +24,7 @@ from ...read.dicom import ENCAPSULATED_PDF_CLASS
 from ...read.dicom.image import IMAGE_CLASSES, PRESENTATION_STATES
 from ...read.dicom.sr import SR_CLASSES
 from ...read.dicom.truncation import stream_truncation
+from .defaults import ACSE_TIMEOUT, NETWORK_TIMEOUT
 from .spool import Spool, safe_name, short
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,8 @@ class StorageSCP:
     """Accepts DXA objects into the spool; `on_instance(study_key, sop_uid)` hears of every new instance."""
 
     def __init__(self, aet: str, spool: Spool, on_instance: Callable[[str, str], None], *,
-                 allow: list[str] | None = None, max_associations: int = 32):
+                 allow: list[str] | None = None, max_associations: int = 32,
+                 acse_timeout: float = ACSE_TIMEOUT, network_timeout: float = NETWORK_TIMEOUT):
         self.spool, self.on_instance, self.allow = spool, on_instance, allow or []
         self.ae = AE(ae_title=aet)
         self.ae.add_supported_context(sc.Verification)
@@ -82,6 +84,7 @@ class StorageSCP:
             self.ae.add_supported_context(uid, syntaxes)
         self.ae.require_calling_aet = self.allow
         self.ae.maximum_associations = max_associations
+        self.ae.acse_timeout, self.ae.network_timeout = acse_timeout, network_timeout
         self._counts: dict[int, Counter] = {}
         self._lock = threading.Lock()
 
@@ -101,13 +104,15 @@ class StorageSCP:
             self._counts[id(assoc)][what] += 1
 
     def _on_open(self, event) -> None:
+        """pynetdicom reads a PDU header and body with blocking reads, so a peer that sends half a PDU
+        and stalls would hold its thread and slot for good: the socket gets a timeout, the ACSE one
+        until the association is accepted."""
         sock = event.assoc.dul.socket.socket
+        sock.settimeout(self.ae.acse_timeout)
         if not isinstance(sock, ssl.SSLSocket):
             return
-        sock.settimeout(self.ae.acse_timeout)
         try:
             sock.do_handshake()
-            sock.settimeout(None)
         except (ssl.SSLError, OSError) as err:
             host, port = event.address[:2]
             log.warning("TLS handshake with %s:%s failed: %s", host, port,
@@ -116,6 +121,7 @@ class StorageSCP:
 
     def _on_accepted(self, event) -> None:
         assoc = event.assoc
+        assoc.dul.socket.socket.settimeout(self.ae.network_timeout)
         refused = sorted({cx.abstract_syntax.name for cx in assoc.rejected_contexts})
         storage = [cx for cx in assoc.accepted_contexts if cx.abstract_syntax != sc.Verification]
         if refused and not storage:
