@@ -37,6 +37,11 @@ class InputError(Exception):
         return type(self), (self.path, self.reason)
 
 
+class OverLimit(InputError):
+    """An input refused for a resource limit (time, memory): not a partial file that a writer is still
+    finishing, so a service does not read it again — that would cost the limit again."""
+
+
 class SettingsError(ValueError):
     """A settings file that cannot be used; the message names the file and the problem."""
 

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .errors import InputError
+from .errors import InputError, OverLimit
 
 if TYPE_CHECKING:
     from .code import CodingSettings
@@ -102,11 +102,11 @@ def code_here(limits: Limits, path: str | Path, fn: Callable[..., Iterable], *ar
         with _memory_cap(limits.memory_mb), _alarm(limits.seconds):
             items = list(fn(*args, **kwargs))
     except OverTime:
-        return [InputError(path, limits.time_reason)]
+        return [OverLimit(path, limits.time_reason)]
     except MemoryError:
         if not limits.memory_mb:  # the machine's memory ran out, not the input's share of it
             raise
-        return [InputError(path, limits.memory_reason)]
+        return [OverLimit(path, limits.memory_reason)]
     return _memory_named(items, limits)
 
 
@@ -161,7 +161,7 @@ def _memory_named(items: Items, limits: Limits) -> Items:
     "damaged PDF"); one raised from or while handling a MemoryError is over the memory limit."""
     if not limits.memory_mb:
         return items
-    return [InputError(i.path, limits.memory_reason) if isinstance(i, InputError) and _from_memory(i) else i
+    return [OverLimit(i.path, limits.memory_reason) if isinstance(i, InputError) and _from_memory(i) else i
             for i in items]
 
 
@@ -214,7 +214,7 @@ class Isolator:
                 self._discard()
                 if self._cancelled:
                     raise Cancelled
-                return [InputError(path, self.limits.time_reason)]
+                return [OverLimit(path, self.limits.time_reason)]
             try:
                 kind, value = conn.recv()
             except (EOFError, OSError):
@@ -225,7 +225,7 @@ class Isolator:
                 return value
             elif kind == "memory":
                 self._discard()  # a process that ran out of memory may be left in any state
-                return [InputError(path, self.limits.memory_reason)]
+                return [OverLimit(path, self.limits.memory_reason)]
             else:
                 raise value
 
@@ -280,7 +280,7 @@ class Isolator:
             raise Cancelled
         code = proc.exitcode
         if code == -signal.SIGXCPU:
-            return [InputError(path, self.limits.time_reason)]
+            return [OverLimit(path, self.limits.time_reason)]
         how = signal.Signals(-code).name if code and code < 0 else f"exit status {code}"
         log.warning("a coding process died (%s)", how)
         return [InputError(path, f"the process coding it died ({how})")]

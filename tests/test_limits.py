@@ -56,7 +56,8 @@ def test_batch_refuses_a_slow_report_with_the_time_limit_and_codes_the_rest(inpu
     folder, site = inputs
     store = tmp_path / "store.sqlite3"
     start = time.monotonic()
-    run = cli("batch", str(folder), "--store", str(store), "--jobs", jobs, "--config", str(site))
+    run = cli("batch", str(folder), "--store", str(store), "--jobs", jobs, "--config", str(site),
+              "--log-paths")
     assert time.monotonic() - start < 20
     assert run.code == 2, run.err
     assert run.err.splitlines() == [f"dxaparse batch: slow.pdf: {REASON}"]

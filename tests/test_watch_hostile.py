@@ -30,7 +30,7 @@ from dxaparse.serve import watch as watch_module
 from ._exams import findings_json
 from .conftest import ROOT
 from .test_read_hostile import LINK_REASON, SPECIAL
-from .test_watch import record_studies, wait_for, watching
+from .test_watch import IN_THIS_PROCESS, record_studies, wait_for, watching
 from .test_watch_parts import write_dicom
 
 PDF = ROOT / "samples" / "pdf" / "ge-encore-v16.pdf"
@@ -241,8 +241,8 @@ def test_names_that_are_not_utf8_are_coded_filed_and_stored_losslessly(tmp_path)
 
 
 def test_a_late_object_finds_its_study_filed_under_a_name_that_is_not_utf8(tmp_path, monkeypatch):
-    calls = record_studies(monkeypatch)
-    with watching(tmp_path, study_quiet=0.3) as w:
+    calls = record_studies(monkeypatch)  # a stand-in reader: coded in this process, where it is patched
+    with watching(tmp_path, study_quiet=0.3, settings=IN_THIS_PROCESS) as w:
         write_dicom(w.inbox / os.fsdecode(b"IM-\xe4"), "1.2.826.0.1.15")
         wait_for(lambda: w.names(w.done) == [os.fsdecode(b"IM-\xe4")], "the study coded and filed")
         write_dicom(w.inbox / "IM-late", "1.2.826.0.1.15")

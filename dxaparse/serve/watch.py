@@ -35,7 +35,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserverVFS
 
 from ..code import CodingSettings
-from ..errors import InputError
+from ..errors import InputError, OverLimit
 from ..isolate import Isolator, Limits
 from ..models import ExamResult
 from ..names import path_to_text, text_to_path
@@ -265,7 +265,8 @@ class Watcher:
             items = self._read(earlier + files, study is not None, outcome.sha256)
         outcome.results = [i for i in items if isinstance(i, ExamResult)]
         errors = {e.path: e.reason for e in items if isinstance(e, InputError)}
-        if not outcome.results and not missing and self._later(files, outcome.sha256, errors):
+        if (not outcome.results and not missing and not any(isinstance(e, OverLimit) for e in items)
+                and self._later(files, outcome.sha256, errors)):
             return
         # With a result, only the objects the reader rejected fail; without one, the whole unit does.
         # Objects already in done/ stay there: they were coded before.
