@@ -63,10 +63,10 @@ def text_lines(*texts: str, top: float = 100.0) -> list[Line]:
 
 
 def raw_pdf(path: Path, pages: list[bytes], *, media_box: tuple[float, ...] = (0, 0, 612, 792),
-            compress: bool = True, image: tuple[int, int] | None = None) -> Path:
+            compress: int | None = 6, image: tuple[int, int] | None = None) -> Path:
     """A PDF written object by object, so that a test knows every byte: one content stream per page
-    (Helvetica as /F1; Flate-compressed unless not `compress`), and with `image` (width, height) a grey
-    image /Im0 each page may draw. A page's content may be shared: equal contents are one object."""
+    (Helvetica as /F1; Flate-compressed at level `compress`, 0 storing it, None for no filter), and with
+    `image` (width, height) a grey image /Im0 each page may draw. Equal page contents are one object."""
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -85,8 +85,8 @@ def raw_pdf(path: Path, pages: list[bytes], *, media_box: tuple[float, ...] = (0
     streams: dict[bytes, int] = {}
     for content in pages:
         if content not in streams:
-            data = zlib.compress(content) if compress else content
-            flate = b" /Filter /FlateDecode" if compress else b""
+            data = content if compress is None else zlib.compress(content, compress)
+            flate = b"" if compress is None else b" /Filter /FlateDecode"
             streams[content] = add(b"<< /Length %d%s >>\nstream\n%s\nendstream" % (len(data), flate, data))
     tree = len(objects) + len(pages) + 1   # the page tree follows the pages
     box = " ".join(f"{v:g}" for v in media_box).encode()

@@ -36,6 +36,7 @@ from pdfminer.pdftypes import (
     LITERALS_JPX_DECODE,
     LITERALS_LZW_DECODE,
     LITERALS_RUNLENGTH_DECODE,
+    PDFObjRef,
     PDFStream,
     resolve1,
 )
@@ -52,6 +53,9 @@ _BYTES_PER_PIXEL = 4
 the pixel limit allows is no report's content, and is not inflated to its end here (see `find_damage`)."""
 _CHUNK = 1 << 20
 _NON_OPERATORS = {"true", "false", "null"}
+_DEPTH = 32
+"""Nesting no sound object reaches; a deeper one is not followed (pdfminer parses cycles of direct
+objects no deeper either)."""
 
 
 class _Damaged(Exception):
@@ -109,11 +113,14 @@ class _Check:
                 return f"page {number} {problem}"
             for stream in streams:
                 contents.setdefault(stream.objid, f"page {number} content stream")
+        referenced: set[int] = set()
+        untyped: list[int] = []
         for objid in self._objids():
             try:
                 obj = self.doc.getobj(objid)
             except Exception:  # listed in the cross-reference table, but nothing parses there
                 return f"object {objid} cannot be parsed"
+            _references(obj, referenced)
             if not isinstance(obj, PDFStream):
                 continue
             where = contents.get(objid) or f"object {objid} ({_kind(obj)})"
@@ -122,6 +129,15 @@ class _Check:
                     _operators(obj)
             except _Damaged as err:
                 return f"{where} cannot be decoded ({err})"
+            if _kind(obj) == "stream":
+                untyped.append(objid)
+        for objid in (objid for objid in untyped if objid not in referenced):
+            try:
+                _operators(self.doc.getobj(objid))
+            except _Damaged:
+                continue   # no page content: a CMap or font program some writers leave unused
+            # page content no page shows: a page dictionary whose /Contents key was damaged away
+            return f"object {objid} (page content) is shown by no page"
         return None
 
     def _objids(self) -> list[int]:
@@ -155,6 +171,8 @@ class _Check:
 def _page_problem(page: PDFPage, streams: list) -> str | None:
     """What a page needs to show its text and is missing: a damaged dictionary loses its /Resources or
     /Contents key, a damaged object its font or image (PDFium then draws the page without them)."""
+    if bad := next((k for k in page.attrs if not _plain_name(k)), None):
+        return f"dictionary holds a damaged name {bad!r}"   # a key lost: /Contents\xa010 is no /Contents
     if not all(isinstance(s, PDFStream) for s in streams):
         return "content is not a stream"
     if not isinstance(page.resources, dict) or (streams and "Resources" not in page.attrs):
@@ -167,6 +185,22 @@ def _page_problem(page: PDFPage, streams: list) -> str | None:
             if not isinstance(resolve1(value), kind):
                 return f"has a damaged /{key} resource /{name}"
     return None
+
+
+def _references(obj: object, out: set[int], depth: int = 0) -> None:
+    """The object numbers `obj` refers to, added to `out` (a stream's dictionary included)."""
+    if isinstance(obj, PDFObjRef):
+        out.add(obj.objid)
+    elif depth < _DEPTH and isinstance(obj, PDFStream | dict | list):
+        values = obj.attrs if isinstance(obj, PDFStream) else obj
+        for value in values.values() if isinstance(values, dict) else values:
+            _references(value, out, depth + 1)
+
+
+def _plain_name(name: object) -> bool:
+    """A name as PDF writes it: printable ASCII (other bytes must be written #xx, and no page
+    dictionary key needs them)."""
+    return isinstance(name, str) and all("!" <= c <= "~" for c in name)
 
 
 def _kind(stream: PDFStream) -> str:

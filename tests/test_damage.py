@@ -1,0 +1,130 @@
+"""Damaged input (issue 15): one flipped byte must never change a coding silently. A damaged input is
+refused, with where the damage is, or coded with a `damaged_input` flag — never coded as if sound."""
+
+from __future__ import annotations
+
+import zlib
+
+import pytest
+
+from dxaparse.code import CodingSettings
+from dxaparse.errors import InputError
+from dxaparse.models import Category, DoubtReason, ExamResult
+from dxaparse.pipeline import process
+from dxaparse.read.options import ReadOptions
+from dxaparse.read.pdf.damage import find_damage
+from dxaparse.read.pdf.document import read_text_layer
+
+from ._pdf import SAMPLES, draw, raw_pdf, text_content
+
+HEADER = ("Scan Type: a Lumbar Spine", "Patient ID: SYN-DAMAGE\tSex: Female\tAge: 67", "DXA Results Summary:",
+          "Region\tBMD (g/cm2)\tT-score")
+
+
+def report(*rows: str) -> bytes:
+    return text_content(*HEADER, *rows)
+
+
+def outcome(path) -> ExamResult | InputError:
+    [item] = process(path, CodingSettings())
+    return item
+
+
+def flipped(data: bytes, at: int, bit: int = 0) -> bytes:
+    out = bytearray(data)
+    out[at] ^= 1 << bit
+    return bytes(out)
+
+
+def damaged_flag(result: ExamResult) -> str:
+    [flag] = [f for f in result.coding.flags if f.code == "damaged_input"]
+    assert result.coding.needs_review and result.billing.status == "held"
+    return flag.message
+
+
+# --- PDF -------------------------------------------------------------------------------------------
+
+
+def test_one_flipped_byte_that_hides_the_spine_table_is_flagged(tmp_path):
+    """The finding: PDFium draws a page up to the damage in its compressed content, so the spine row
+    printed last vanishes and the hip decides — low bone mass instead of osteoporosis, once unflagged."""
+    content = report("Neck\t0.700\t-1.5", "L1-L4\t0.856\t-2.8")
+    sound = raw_pdf(tmp_path / "sound.pdf", [content])
+    assert outcome(sound).coding.category is Category.OSTEOPOROSIS and not outcome(sound).coding.flags
+    data = sound.read_bytes()
+    stream = data.index(zlib.compress(content))
+    damaged = tmp_path / "damaged.pdf"
+    for at in range(stream, stream + len(zlib.compress(content))):   # a flip PDFium reads past silently
+        damaged.write_bytes(flipped(data, at, 4))
+        try:
+            texts = {w.text for w in read_text_layer(damaged).words}
+        except InputError:   # nothing left to read: not the case of the finding
+            continue
+        if {"Female", "67", "Neck", "-1.5"} <= texts and "L1-L4" not in texts:
+            break
+    else:
+        pytest.fail("no flip hides the spine row")
+    result = outcome(damaged)
+    assert result.coding.category is Category.LOW_BONE_MASS   # what was read is coded …
+    assert damaged_flag(result).startswith("damaged PDF: page 1 content stream cannot be decoded (zlib: ")
+    assert [d.reason for d in result.exam.doubts] == [DoubtReason.DAMAGED]
+
+
+def test_a_digit_changed_in_stored_compressed_data_is_found_by_the_checksum(tmp_path):
+    """Stored (level 0) deflate blocks carry the text as it is: a flipped bit turns T -1.0 into -1.1,
+    normal into low bone mass, and only the stream's Adler-32 checksum tells."""
+    content = report("L1-L4\t0.956\t-1.0")
+    data = raw_pdf(tmp_path / "sound.pdf", [content], compress=0).read_bytes()
+    assert data.count(b"(-1.0)") == 1
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(data.replace(b"(-1.0)", b"(-1.1)"))
+    result = outcome(damaged)
+    assert result.measurements[0].t_score == -1.1
+    assert "zlib: Error -3 while decompressing data: incorrect data check" in damaged_flag(result)
+
+
+def test_a_page_from_which_nothing_can_be_read_is_refused_as_damaged(tmp_path):
+    data = raw_pdf(tmp_path / "sound.pdf", [report("L1-L4\t0.856\t-2.8")]).read_bytes()
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(data.replace(b"stream\nx\x9c", b"stream\ny\x9c", 1))   # the zlib header
+    err = outcome(damaged)
+    assert isinstance(err, InputError)
+    assert err.reason.startswith("damaged PDF: page 1 content stream cannot be decoded (zlib: Error -3 while "
+                                 "decompressing data: incorrect header check); ")
+
+
+def test_an_uncompressed_content_stream_has_its_operators_checked(tmp_path):
+    data = raw_pdf(tmp_path / "sound.pdf", [report("Neck\t0.700\t-1.5", "L1-L4\t0.856\t-2.8")],
+                   compress=None).read_bytes()
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(data.replace(b"(L1-L4) Tj", b"(L1-L4) Tk"))   # PDFium skips an unknown operator
+    assert "page 1 content stream cannot be decoded (unknown operator 'Tk')" in damaged_flag(outcome(damaged))
+
+
+@pytest.mark.parametrize(("old", "new", "where"), [
+    (b"/Contents ", b"/Contents\xa0", "object 2 (page content) is shown by no page"),
+    (b"/Resources <<", b"/Resourcfs <<", "page 1 has no resources"),
+    (b"<< /Type /Font", b"<\xbc /Type /Font", "page 1 has a damaged /Font resource /F1"),
+    (b"/Length", b"/Lfngth", "page 1 content stream cannot be decoded (its dictionary has no /Length)"),
+    (b"/FlateDecode", b"/FlateDecodf", "unknown filter /'FlateDecodf'"),
+])
+def test_damaged_dictionaries_are_found(tmp_path, old, new, where):
+    """Damage outside the compressed data: a page loses its content, resources or font, a stream its
+    length or filter; PDFium repairs what it can and draws the rest without a word."""
+    data = raw_pdf(tmp_path / "sound.pdf", [report("L1-L4\t0.856\t-2.8")]).read_bytes()
+    assert data.count(old) == 1
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(data.replace(old, new))
+    item = outcome(damaged)
+    reason = item.reason if isinstance(item, InputError) else damaged_flag(item)
+    assert reason.startswith("damaged PDF: ") and where in reason
+
+
+def test_sound_pdfs_are_not_damaged(tmp_path):
+    """Every sample, an encrypted report and an uncompressed one read without a doubt of damage."""
+    encrypted = draw(tmp_path / "encrypted.pdf", lambda c: (c.drawString(50, 700, "x"), c.showPage()),
+                     encrypt="s3cret")
+    plain = raw_pdf(tmp_path / "plain.pdf", [report("L1-L4\t0.856\t-2.8")], compress=None)
+    assert find_damage(encrypted, ReadOptions(password="s3cret")) is None
+    for path in [plain, *sorted(SAMPLES.glob("*.pdf"))]:
+        assert find_damage(path, ReadOptions()) is None, path.name
