@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zlib
 
+import pydicom
 import pytest
 
 from dxaparse.code import CodingSettings
@@ -15,7 +16,8 @@ from dxaparse.read.options import ReadOptions
 from dxaparse.read.pdf.damage import find_damage
 from dxaparse.read.pdf.document import read_text_layer
 
-from ._pdf import SAMPLES, draw, raw_pdf, text_content
+from ._dicom import PATIENT, bmd, gen, spine_container, sr_file, t_score, write
+from ._pdf import ROOT, SAMPLES, draw, raw_pdf, text_content
 
 HEADER = ("Scan Type: a Lumbar Spine", "Patient ID: SYN-DAMAGE\tSex: Female\tAge: 67", "DXA Results Summary:",
           "Region\tBMD (g/cm2)\tT-score")
@@ -128,3 +130,86 @@ def test_sound_pdfs_are_not_damaged(tmp_path):
     assert find_damage(encrypted, ReadOptions(password="s3cret")) is None
     for path in [plain, *sorted(SAMPLES.glob("*.pdf"))]:
         assert find_damage(path, ReadOptions()) is None, path.name
+
+
+# --- DICOM -----------------------------------------------------------------------------------------
+
+
+def spine_and_forearm(path):
+    """An SR with a spine (T -1.6) and a left forearm (33% radius T -2.7): 77080 + 77081, osteoporosis."""
+    forearm = gen.container(gen.local("Left Forearm"), [gen.container(gen.local("1/3"), [bmd(0.7),
+                                                                                       t_score(-2.7)])])
+    return sr_file(path, [spine_container(bmd(0.9), t_score(-1.6)), forearm])
+
+
+def codes(result: ExamResult) -> list[str]:
+    return [line.code for line in result.coding.cpt]
+
+
+def value_type_of(data: bytes, meaning: bytes) -> int:
+    """Where the ValueType element (0040,A040) of the container named `meaning` starts."""
+    return data.rindex(b"\x40\x00\x40\xa0CS", 0, data.index(meaning))
+
+
+def test_a_corrupted_sr_that_loses_its_forearm_rows_is_flagged(tmp_path):
+    """The finding: one bit flipped in the forearm container's ValueType tag, (0040,A040) → (0041,A040),
+    and pydicom reads an item without a value type, which the reader skipped — and 77081 with it."""
+    sound = spine_and_forearm(tmp_path / "sound.dcm")
+    assert (codes(outcome(sound)), outcome(sound).coding.category) == (["77080", "77081"], "osteoporosis")
+    data = sound.read_bytes()
+    damaged = tmp_path / "damaged.dcm"
+    damaged.write_bytes(flipped(data, value_type_of(data, b"Left Forearm"), 0))
+    result = outcome(damaged)
+    assert codes(result) == ["77080"]   # what was read is coded, and flagged
+    assert "damaged DICOM: element (0041,A040) at byte " in damaged_flag(result)
+
+
+@pytest.mark.parametrize(("what", "change"), [
+    ("an unknown VR", lambda d: d[:value_type_of(d, b"Left Forearm") + 4] + b"QH"
+     + d[value_type_of(d, b"Left Forearm") + 6:]),
+    ("an odd length", lambda d: d.replace(b"CS\x08\x00CONTAINS", b"CS\x09\x00CONTAINS", 1)),
+    ("a length too short", lambda d: d.replace(b"CS\x08\x00CONTAINS", b"CS\x04\x00CONTAINS", 1)),
+    ("a sequence item tag", lambda d: d.replace(b"\xfe\xff\x00\xe0", b"\xfe\xff\x01\xe0", 3)),
+])
+def test_damaged_element_headers_are_refused_or_flagged_never_raised(tmp_path, what, change):
+    """Once an unknown VR escaped as NotImplementedError; misaligned lengths read garbage silently."""
+    data = spine_and_forearm(tmp_path / "sound.dcm").read_bytes()
+    damaged = tmp_path / "damaged.dcm"
+    damaged.write_bytes(change(data))
+    assert damaged.read_bytes() != data
+    item = outcome(damaged)
+    reason = item.reason if isinstance(item, InputError) else damaged_flag(item)
+    assert reason.startswith("damaged DICOM: "), what
+
+
+def test_a_value_type_no_sr_defines_is_damage(tmp_path):
+    data = spine_and_forearm(tmp_path / "sound.dcm").read_bytes()
+    at = value_type_of(data, b"Left Forearm") + 8
+    assert data[at:at + 10] == b"CONTAINER "
+    damaged = tmp_path / "damaged.dcm"
+    damaged.write_bytes(flipped(data, at + 5, 5))   # CONTAINER → CONTAiNER: pydicom reads it as it is
+    result = outcome(damaged)
+    assert codes(result) == ["77080"]
+    assert damaged_flag(result).startswith("damaged SR: content item \"Left Forearm\" has the value type "
+                                           "'CONTAiNER', which DICOM does not define")
+
+
+def test_a_damaged_report_object_of_a_study_is_named_as_damage(tmp_path):
+    """The study is coded from its images, and flagged damaged_input rather than a value doubt."""
+    folder = tmp_path / "study"
+    sr = sr_file(folder / "sr.dcm", [spine_container(bmd(0.9), t_score(-1.6))])
+    write(gen.hologic_sc(PATIENT, "img", "LSPINE"), folder / "spine.dcm")
+    data = sr.read_bytes()
+    sr.write_bytes(flipped(data, value_type_of(data, b"AP Spine") + 8 + 5, 5))
+    result = outcome(folder)
+    assert codes(result) == ["77080"] and not result.measurements
+    assert "SR Storage object not read, the exam is coded without it: damaged SR: " in damaged_flag(result)
+    assert "value_doubt" not in [f.code for f in result.coding.flags]
+
+
+def test_sound_dicom_samples_are_not_damaged():
+    from dxaparse.read.dicom.truncation import structure
+
+    for path in sorted((ROOT / "samples").rglob("*.dcm")):
+        implicit, little = pydicom.dcmread(path, stop_before_pixels=True).original_encoding
+        assert structure(path, bool(implicit), little is not False).damaged is None, path.name

@@ -32,6 +32,7 @@ from pydicom.uid import UID
 
 from ...errors import InputError
 from ...models import Doubt, DoubtReason, Exam, Findings, Patient, Scan, Source, Vfa
+from ..damaged import DamagedInput
 from ..files import sha256_file, sha256_of_hashes
 from ..options import DEFAULTS, ReadOptions
 from .header import exam_of, patient_of, vendor_of
@@ -40,7 +41,7 @@ from .image import IMAGE_CLASSES, PRESENTATION_STATES, is_dxa_object, read_image
 from .pdf import read_encapsulated_pdf
 from .report_page import is_report_page, read_report_page
 from .sr import SR_CLASSES, read_sr
-from .truncation import truncation
+from .truncation import structure
 
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 ENCAPSULATED_PDF_CLASS = "1.2.840.10008.5.1.4.1.1.104.1"
@@ -60,6 +61,7 @@ class _Object:
     findings: Findings
     identity: Identity   # the header's (a report's gaps filled from its page), compared among the objects
     error: InputError | None = None
+    damaged: bool = False   # the file is damaged (`truncation.structure`): said in `error` or `doubts`
 
 
 @contextmanager
@@ -81,34 +83,60 @@ def _sop_class(ds: Dataset) -> str:
     return str(ds.get("SOPClassUID") or (meta.get("MediaStorageSOPClassUID") if meta else "") or "")
 
 
-def _read_header(path: Path) -> Dataset:
-    """The dataset up to the pixel data, after making sure the file is complete."""
+def _read_header(path: Path) -> tuple[Dataset, str | None]:
+    """The dataset up to the pixel data, after making sure the file is complete; and where it is
+    damaged, if it is (`truncation.structure`)."""
     try:
         ds = pydicom.dcmread(path, stop_before_pixels=True, defer_size=DEFER_SIZE, force=True)
     except Exception as err:  # whatever pydicom trips on, the file is unreadable
-        reason, _ = truncation(path, implicit=False, little=True)
-        raise InputError(path, f"truncated DICOM: {reason}" if reason
+        found = structure(path, implicit=False, little=True)
+        if found.damaged and not found.truncated:
+            raise DamagedInput(path, f"damaged DICOM: {found.damaged}") from None
+        raise InputError(path, f"truncated DICOM: {found.truncated}" if found.truncated
                          else f"unreadable DICOM ({type(err).__name__} in the header)") from None
     if _sop_class(ds) == DICOMDIR_CLASS:
         raise InputError(path, "DICOMDIR (media directory), not a report")
     meta = getattr(ds, "file_meta", None)
     tsyntax = UID(meta.get("TransferSyntaxUID") or "") if meta else UID("")
-    if not (tsyntax.is_transfer_syntax and tsyntax.is_deflated):  # a deflated dataset cannot be walked
-        implicit, little = ds.original_encoding
-        reason, pixels = truncation(path, bool(implicit), little is not False)
-        if reason:
-            raise InputError(path, f"truncated DICOM: {reason}")
-        if _sop_class(ds) in IMAGE_CLASSES and not pixels:
-            raise InputError(path, "truncated DICOM: image without pixel data")
-    return ds
+    if tsyntax.is_transfer_syntax and tsyntax.is_deflated:  # a deflated dataset cannot be walked
+        return ds, None
+    implicit, little = ds.original_encoding
+    found = structure(path, bool(implicit), little is not False)
+    if found.truncated:
+        raise InputError(path, f"truncated DICOM: {found.truncated}")
+    if _sop_class(ds) in IMAGE_CLASSES and not found.pixels and not found.damaged:
+        raise InputError(path, "truncated DICOM: image without pixel data")
+    return ds, found.damaged
 
 
 def _read_object(path: Path, options: ReadOptions, sha256: str | None) -> _Object:
+    """The object read, its header first. A damaged object is read as far as pydicom can, with a
+    `damaged` doubt (flag `damaged_input`); one that yields nothing, or whose reading fails, is refused
+    as damaged, with where the damage is."""
     with _quiet_pydicom():
+        ds, damage = _read_header(path)
         try:
-            return _dxa_object(path, _read_header(path), options, sha256)
+            obj = _dxa_object(path, ds, options, sha256)
         except BytesLengthException:  # a value of the wrong size, met when it is first read
+            if damage is not None:
+                raise DamagedInput(path, f"damaged DICOM: {damage}") from None
             raise InputError(path, "unreadable DICOM (a value of the wrong length)") from None
+        except InputError as err:
+            if damage is None:
+                raise
+            raise DamagedInput(path, f"damaged DICOM: {damage}; {err.reason}") from None
+        except Exception:
+            if damage is None:
+                raise
+            raise DamagedInput(path, f"damaged DICOM: {damage}") from None
+    if damage is not None:
+        obj.damaged = True
+        if obj.error is not None:
+            obj.error = DamagedInput(path, f"damaged DICOM: {damage}; {obj.error.reason}")
+        obj.findings.exam.doubts = [*obj.findings.exam.doubts, Doubt(
+            field="source", reason=DoubtReason.DAMAGED,
+            detail=f"damaged DICOM: {damage}; what could be read from it is coded")]
+    return obj
 
 
 def _dxa_object(path: Path, ds: Dataset, options: ReadOptions, sha256: str | None) -> _Object:
@@ -151,13 +179,17 @@ def _report_object(path: Path, ds: Dataset, sop: str, sop_name: str, findings: F
                         else read_report_page(path, ds, options))
             identity = identity.with_page(findings)
     except InputError as err:
-        return _Object(path, sha256 or sha256_file(path), "failed", sop_name, findings, identity, err)
+        damaged = isinstance(err, DamagedInput) or any(d.reason is DoubtReason.DAMAGED
+                                                      for d in findings.exam.doubts)
+        return _Object(path, sha256 or sha256_file(path), "failed", sop_name, findings, identity, err,
+                       damaged)
     return _Object(path, sha256 or sha256_file(path), kind, sop_name, findings, identity)
 
 
 def _add_sr(path: Path, ds: Dataset, vendor: str, findings: Findings) -> None:
     sr = read_sr(ds, vendor)
     if not sr.has_results:  # the refusals say why better than "no results" when there are some
+        findings.exam.doubts = sr.doubts   # kept for the study: damage among them is said as such
         raise InputError(path, "; ".join(d.detail for d in sr.doubts)
                          or "not a DXA report: SR holds no bone density results")
     findings.source.kind = "dicom-sr"
@@ -186,7 +218,7 @@ def _merge(objects: list[_Object], root: Path | None) -> Findings:
     for o in objects:
         if o.error is not None:
             o.findings.exam.doubts = [Doubt(
-                field="source", reason=DoubtReason.OBJECT_NOT_READ,
+                field="source", reason=DoubtReason.DAMAGED if o.damaged else DoubtReason.OBJECT_NOT_READ,
                 detail=f"{o.sop_name} object not read, the exam is coded without it: {o.error.reason}")]
     parts = [o.findings for o in objects]
     scored = next(([o.findings for o in objects if o.kind == kind] for kind in ("sr", "report")

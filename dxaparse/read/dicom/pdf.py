@@ -32,7 +32,7 @@ def read_encapsulated_pdf(path: Path, ds: Dataset, options: ReadOptions) -> Find
         pdf.write_bytes(data)
         try:
             findings = read_pdf(pdf, replace(options, password=None))  # the run's choices and limits
-        except InputError as err:
-            raise InputError(path, f"encapsulated PDF: {err.reason}") from None
+        except InputError as err:   # of its class: a damaged report stays one (DamagedInput)
+            raise type(err)(path, f"encapsulated PDF: {err.reason}") from None
     return with_header(findings, ds, path)
 

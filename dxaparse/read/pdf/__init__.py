@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ...errors import InputError
 from ...models import Doubt, DoubtReason, Findings, Source
+from ..damaged import DamagedInput
 from ..files import sha256_file
 from ..layout.report import read_report, vendor_of
 from ..layout.values import DateOrder
@@ -42,7 +43,7 @@ def read_pdf(path: Path, options: ReadOptions = DEFAULTS) -> Findings:
     except InputError as err:
         if damage is None:
             raise
-        raise InputError(path, f"damaged PDF: {damage}; {err.reason}") from None
+        raise DamagedInput(path, f"damaged PDF: {damage}; {err.reason}") from None
     if damage is not None:
         findings.exam.doubts = [*findings.exam.doubts, Doubt(
             field="source", reason=DoubtReason.DAMAGED,
