@@ -3,6 +3,7 @@ refused, with where the damage is, or coded with a `damaged_input` flag — neve
 
 from __future__ import annotations
 
+import shutil
 import zlib
 
 import pydicom
@@ -107,6 +108,7 @@ def test_an_uncompressed_content_stream_has_its_operators_checked(tmp_path):
     (b"/Contents ", b"/Contents\xa0", "object 2 (page content) is shown by no page"),
     (b"/Resources <<", b"/Resourcfs <<", "page 1 has no resources"),
     (b"<< /Type /Font", b"<\xbc /Type /Font", "page 1 has a damaged /Font resource /F1"),
+    (b"/Font <<", b"/Fon\xf4 <<", r"page 1 resources hold a damaged name 'Fon\xf4'"),
     (b"/Length", b"/Lfngth", "page 1 content stream cannot be decoded (its dictionary has no /Length)"),
     (b"/FlateDecode", b"/FlateDecodf", "unknown filter /'FlateDecodf'"),
 ])
@@ -213,3 +215,31 @@ def test_sound_dicom_samples_are_not_damaged():
     for path in sorted((ROOT / "samples").rglob("*.dcm")):
         implicit, little = pydicom.dcmread(path, stop_before_pixels=True).original_encoding
         assert structure(path, bool(implicit), little is not False).damaged is None, path.name
+
+
+def test_a_study_coded_without_an_object_cut_short_is_flagged(tmp_path):
+    """The cut VFA image is an error of its own, as before; the study, coded without it, lost its 77085,
+    and now says so (once it was billed as 77080, unflagged)."""
+    study = shutil.copytree(ROOT / "samples" / "dicom" / "hologic-study-sr-iva", tmp_path / "study")
+    assert codes(outcome(study)) == ["77085"]
+    iva = study / "iva.dcm"
+    iva.write_bytes(iva.read_bytes()[:4012])
+    err, result = process(study, CodingSettings())
+    assert (err.path, err.reason) == (str(iva), "truncated DICOM: a value runs past the end of the file")
+    assert codes(result) == ["77080"]
+    assert ("Secondary Capture Image Storage object not read, the exam is coded without it: truncated DICOM"
+            in damaged_flag(result))
+
+
+def test_a_study_uid_with_a_flipped_bit_is_damage(tmp_path):
+    """The SR's study UID damaged files it under a study of its own, coded apart from its images
+    (77080 instead of 77085): a UID is digits and dots, so the SR is flagged, as is the rest."""
+    study = shutil.copytree(ROOT / "samples" / "dicom" / "hologic-study-sr-iva", tmp_path / "study")
+    sr = study / "sr.dcm"
+    uid = pydicom.dcmread(sr).StudyInstanceUID.encode()
+    data = sr.read_bytes()
+    sr.write_bytes(data.replace(uid, uid[:-1] + bytes([uid[-1] ^ 0x40])))   # a digit becomes a letter
+    results = list(process(study, CodingSettings()))
+    assert len(results) == 2 and all(r.coding.needs_review for r in results)
+    [alone] = [r for r in results if r.source.kind == "dicom-sr"]
+    assert "damaged DICOM: element (0020,000D) at byte " in damaged_flag(alone)

@@ -41,7 +41,7 @@ from .image import IMAGE_CLASSES, PRESENTATION_STATES, is_dxa_object, read_image
 from .pdf import read_encapsulated_pdf
 from .report_page import is_report_page, read_report_page
 from .sr import SR_CLASSES, read_sr
-from .truncation import structure
+from .truncation import Structure, structure
 
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 ENCAPSULATED_PDF_CLASS = "1.2.840.10008.5.1.4.1.1.104.1"
@@ -62,6 +62,7 @@ class _Object:
     identity: Identity   # the header's (a report's gaps filled from its page), compared among the objects
     error: InputError | None = None
     damaged: bool = False   # the file is damaged (`truncation.structure`): said in `error` or `doubts`
+    cut: bool = False       # cut short: an error of its own (exit status 2), and a doubt of its study
 
 
 @contextmanager
@@ -83,9 +84,9 @@ def _sop_class(ds: Dataset) -> str:
     return str(ds.get("SOPClassUID") or (meta.get("MediaStorageSOPClassUID") if meta else "") or "")
 
 
-def _read_header(path: Path) -> tuple[Dataset, str | None]:
-    """The dataset up to the pixel data, after making sure the file is complete; and where it is
-    damaged, if it is (`truncation.structure`)."""
+def _read_header(path: Path) -> tuple[Dataset, Structure]:
+    """The dataset up to the pixel data, and whether the file is complete and sound
+    (`truncation.structure`); an `InputError` when not even the header can be read."""
     try:
         ds = pydicom.dcmread(path, stop_before_pixels=True, defer_size=DEFER_SIZE, force=True)
     except Exception as err:  # whatever pydicom trips on, the file is unreadable
@@ -99,22 +100,22 @@ def _read_header(path: Path) -> tuple[Dataset, str | None]:
     meta = getattr(ds, "file_meta", None)
     tsyntax = UID(meta.get("TransferSyntaxUID") or "") if meta else UID("")
     if tsyntax.is_transfer_syntax and tsyntax.is_deflated:  # a deflated dataset cannot be walked
-        return ds, None
+        return ds, Structure(None, None, True)
     implicit, little = ds.original_encoding
-    found = structure(path, bool(implicit), little is not False)
-    if found.truncated:
-        raise InputError(path, f"truncated DICOM: {found.truncated}")
-    if _sop_class(ds) in IMAGE_CLASSES and not found.pixels and not found.damaged:
-        raise InputError(path, "truncated DICOM: image without pixel data")
-    return ds, found.damaged
+    return ds, structure(path, bool(implicit), little is not False)
 
 
 def _read_object(path: Path, options: ReadOptions, sha256: str | None) -> _Object:
     """The object read, its header first. A damaged object is read as far as pydicom can, with a
     `damaged` doubt (flag `damaged_input`); one that yields nothing, or whose reading fails, is refused
-    as damaged, with where the damage is."""
+    as damaged, with where the damage is. A DXA object cut short is kept as a `failed` object of its
+    study, whose coding then says that it lacks it."""
     with _quiet_pydicom():
-        ds, damage = _read_header(path)
+        ds, found = _read_header(path)
+        if found.truncated or (_sop_class(ds) in IMAGE_CLASSES and not found.pixels and not found.damaged):
+            why = found.truncated or "image without pixel data"
+            return _incomplete(path, ds, sha256, DamagedInput(path, f"truncated DICOM: {why}"))
+        damage = found.damaged
         try:
             obj = _dxa_object(path, ds, options, sha256)
         except BytesLengthException:  # a value of the wrong size, met when it is first read
@@ -137,6 +138,25 @@ def _read_object(path: Path, options: ReadOptions, sha256: str | None) -> _Objec
             field="source", reason=DoubtReason.DAMAGED,
             detail=f"damaged DICOM: {damage}; what could be read from it is coded")]
     return obj
+
+
+def _incomplete(path: Path, ds: Dataset, sha256: str | None, err: DamagedInput) -> _Object:
+    """A DXA object cut short, as a `failed` object of its study (the header names the study), so that
+    the study coded without it is flagged; `err` itself when the object is no DXA object or not even its
+    header can be used. Its error is reported as well: an unreadable file is an error (exit status 2)."""
+    sop, vendor = _sop_class(ds), vendor_of(ds)
+    ours = sop in SR_CLASSES or sop == ENCAPSULATED_PDF_CLASS or (
+        (sop in IMAGE_CLASSES or sop in PRESENTATION_STATES) and is_dxa_object(ds, vendor))
+    if not ours:
+        raise err
+    try:
+        findings = Findings(source=Source(path=str(path), kind="dicom-image", vendor=vendor, sha256=""),
+                            patient=patient_of(ds), exam=exam_of(ds))
+        identity = identity_of(ds)
+    except Exception:  # a header value lost with the end of the file
+        raise err from None
+    return _Object(path, sha256 or sha256_file(path), "failed", UID(sop).name, findings, identity, err,
+                   damaged=True, cut=True)
 
 
 def _dxa_object(path: Path, ds: Dataset, options: ReadOptions, sha256: str | None) -> _Object:
@@ -259,10 +279,13 @@ def read_dicom(paths: list[Path], root: Path | None = None, *, options: ReadOpti
         except InputError as err:
             yield err
             continue
+        if obj.cut and obj.error is not None:
+            yield obj.error
         studies.setdefault(obj.findings.exam.study_uid or f"no study: {path}", []).append(obj)
     for objects in studies.values():
         if not any(o.kind in _RESULTS for o in objects):  # nothing DXA left to code the study from
             for o in objects:
-                yield o.error or InputError(o.path, f"not a DXA report: {o.sop_name} holds no results")
+                if not o.cut:
+                    yield o.error or InputError(o.path, f"not a DXA report: {o.sop_name} holds no results")
             continue
         yield _merge(objects, root)

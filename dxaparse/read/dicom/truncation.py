@@ -11,12 +11,14 @@ tag is skipped without a word, and the forearm rows under it with it. What a sou
 an explicit VR that is no VR, or not the one the dictionary gives the tag; elements out of tag order;
 a public tag the standard does not define, or a private one without its private creator; an odd value
 length, or one that is no multiple of its VR's size; a sequence or item whose contents do not end
-exactly where its length says. The first such finding is the damage, named with its tag and offset.
+exactly where its length says; a UID that is not digits and dots (a study UID with a flipped bit files
+the object under another study). The first such finding is the damage, named with its tag and offset.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,8 @@ _SIZE = {b"US": 2, b"SS": 2, b"OW": 2, b"UL": 4, b"SL": 4, b"FL": 4, b"AT": 4, b
          b"FD": 8, b"OD": 8, b"SV": 8, b"UV": 8, b"OV": 8}
 """Bytes per value of the binary VRs: a length that is no multiple of it cut a value in two."""
 _ILLEGAL_GROUPS = {0x0001, 0x0003, 0x0005, 0x0007, 0xFFFF}
+_UID = re.compile(rb"[0-9]+(?:\.[0-9]+)*")
+"""A UID as PS3.5 9.1 writes it, leading zeros allowed (writers put them in; they harm nothing here)."""
 
 
 class Truncated(Exception):
@@ -98,7 +102,10 @@ class _Walk:
                 last = tag
             if top and tag in PIXEL_TAGS:
                 self.pixel_data = True
-            sequence = vr == b"SQ" or (vr is None and self.check and _dictionary_vrs(tag) == {b"SQ"})
+            known = _dictionary_vrs(tag) if vr is None and self.check else None
+            sequence = vr == b"SQ" or known == {b"SQ"}
+            if self.check and length != _UNDEFINED and (vr == b"UI" or known == {b"UI"}):
+                self._uid(tag, start, length)
             if length == _UNDEFINED:  # a sequence, encapsulated pixels, or UN holding an implicit sequence
                 self.items(implicit or vr == b"UN", little, fragments=vr in (b"OB", b"OW"))
             elif sequence and self.check:
@@ -145,6 +152,15 @@ class _Walk:
                 self.elements(implicit, little, end=self._end(at + 8, length))
         if self.fh.tell() != end:
             raise Damaged(f"a sequence ending at byte {end} holds more than its length")
+
+    def _uid(self, tag: int, at: int, length: int) -> None:
+        """A UI value holds digits and dots: a flipped bit there moves an object to another study."""
+        if self.fh.tell() + length > self.size:
+            raise Truncated("a value runs past the end of the file")
+        value = self.fh.read(length).rstrip(b"\0 ")
+        self.fh.seek(-length, io.SEEK_CUR)
+        if value and not _UID.fullmatch(value):
+            raise Damaged(f"element {_tag(tag)} at byte {at} holds no UID: {value[:64]!r}")
 
     def _end(self, start: int, length: int) -> int:
         if start + length > self.size:

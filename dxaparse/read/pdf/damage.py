@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import zlib
 from pathlib import Path
 from typing import BinaryIO
@@ -45,6 +46,10 @@ from pdfminer.runlength import rldecode
 
 from ..limits import check_pages
 from ..options import ReadOptions
+
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+"""pdfminer warns of what it repairs (an xref entry it cannot parse, a missing MediaBox): damage this
+module reports itself, with where, in the result. Its warnings would only repeat it in the log, unnamed."""
 
 _IMAGE_CODECS = (*LITERALS_DCT_DECODE, *LITERALS_JPX_DECODE, *LITERALS_JBIG2_DECODE,
                  *LITERALS_CCITTFAX_DECODE)
@@ -172,11 +177,13 @@ def _page_problem(page: PDFPage, streams: list) -> str | None:
     """What a page needs to show its text and is missing: a damaged dictionary loses its /Resources or
     /Contents key, a damaged object its font or image (PDFium then draws the page without them)."""
     if bad := next((k for k in page.attrs if not _plain_name(k)), None):
-        return f"dictionary holds a damaged name {bad!r}"   # a key lost: /Contents\xa010 is no /Contents
+        return f"dictionary holds a damaged name {_shown(bad)}"   # a key lost: /Contents\xa010
     if not all(isinstance(s, PDFStream) for s in streams):
         return "content is not a stream"
     if not isinstance(page.resources, dict) or (streams and "Resources" not in page.attrs):
         return "has no resources"
+    if bad := next((k for k in page.resources if not _plain_name(k)), None):
+        return f"resources hold a damaged name {_shown(bad)}"   # /Fon\xf4: the page's fonts are lost
     for key, kind in (("Font", dict), ("XObject", PDFStream)):
         table = resolve1(page.resources.get(key, {}))
         if not isinstance(table, dict):
@@ -198,9 +205,17 @@ def _references(obj: object, out: set[int], depth: int = 0) -> None:
 
 
 def _plain_name(name: object) -> bool:
-    """A name as PDF writes it: printable ASCII (other bytes must be written #xx, and no page
-    dictionary key needs them)."""
-    return isinstance(name, str) and all("!" <= c <= "~" for c in name)
+    """A name as PDF writes it: printable ASCII (other bytes must be written #xx, and no page or resource
+    dictionary key needs them). pdfminer keys a name that is no UTF-8 by the repr of its bytes
+    ("b'Fon\\xf4'"), which is printable, so that form is refused too."""
+    return (isinstance(name, str) and all("!" <= c <= "~" for c in name)
+            and not (name[:2] in ("b'", 'b"') and name[-1:] == name[1:2]))
+
+
+def _shown(name: object) -> str:
+    """A damaged name for a person: its bytes as Python writes them ('Fon\\xf4')."""
+    text = str(name)
+    return text[1:] if text[:2] in ("b'", 'b"') else repr(text)
 
 
 def _kind(stream: PDFStream) -> str:
