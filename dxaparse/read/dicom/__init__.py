@@ -12,6 +12,11 @@ cannot be read â€” OCR off, a page OCR cannot read, an SR with nothing usable â€
 which scans were done, which is what the CPT lines need. Only objects that are not DXA at all, or
 unreadable as DICOM, or a study with nothing left, become an `InputError` (exit status 2).
 
+Damage (`truncation.structure`: an element header no sound file holds) never codes silently: a damaged
+object is read as far as it can be, with a `damaged` doubt (flag `damaged_input`), or refused as
+damaged (`DamagedInput`) when nothing trustworthy is left; a DXA object cut short is an error of its
+own and, when its study is coded from the others, a `damaged` doubt of that study.
+
 Objects of one study that name different patients or dates are merged all the same, one value carried
 and the disagreement in `doubts` (`identity`), for billing to hold the claim.
 """

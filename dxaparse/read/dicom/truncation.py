@@ -160,7 +160,7 @@ class _Walk:
         value = self.fh.read(length).rstrip(b"\0 ")
         self.fh.seek(-length, io.SEEK_CUR)
         if value and not _UID.fullmatch(value):
-            raise Damaged(f"element {_tag(tag)} at byte {at} holds no UID: {value[:64]!r}")
+            raise Damaged(f"element {_tag(tag)} at byte {at} holds no UID: {value[:64].decode('latin-1')!r}")
 
     def _end(self, start: int, length: int) -> int:
         if start + length > self.size:
@@ -176,7 +176,7 @@ class _Walk:
         if group in _ILLEGAL_GROUPS:
             raise Damaged(f"{where} is in a group no DICOM element has")
         if vr is not None and vr not in _VRS:
-            raise Damaged(f"{where} has an unknown VR {vr!r}")
+            raise Damaged(f"{where} has an unknown VR {vr.decode('latin-1')!r}")
         if length != _UNDEFINED and length % 2:
             raise Damaged(f"{where} has an odd length {length}")
         if vr is not None and (size := _SIZE.get(vr)) and length % size:
