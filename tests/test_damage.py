@@ -243,3 +243,14 @@ def test_a_study_uid_with_a_flipped_bit_is_damage(tmp_path):
     assert len(results) == 2 and all(r.coding.needs_review for r in results)
     [alone] = [r for r in results if r.source.kind == "dicom-sr"]
     assert "damaged DICOM: element (0020,000D) at byte " in damaged_flag(alone)
+
+
+def test_a_dataset_not_encoded_as_its_transfer_syntax_says_is_damage(tmp_path):
+    """pydicom reads it all the same, warning "Expected explicit VR, but found implicit VR"."""
+    ds = pydicom.dcmread(spine_and_forearm(tmp_path / "sound.dcm"))
+    assert ds.file_meta.TransferSyntaxUID == pydicom.uid.ExplicitVRLittleEndian
+    pydicom.dcmwrite(tmp_path / "mixed.dcm", ds, implicit_vr=True, little_endian=True, force_encoding=True)
+    result = outcome(tmp_path / "mixed.dcm")
+    assert codes(result) == ["77080", "77081"]   # read as pydicom found it …
+    assert damaged_flag(result).startswith(     # … and flagged, since the file is not what it says
+        "damaged DICOM: its transfer syntax says explicit VR, but the dataset is implicit VR; ")

@@ -24,6 +24,7 @@ and the disagreement in `doubts` (`identity`), for billing to hold the claim.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -50,6 +51,8 @@ from .truncation import Structure, structure
 
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 ENCAPSULATED_PDF_CLASS = "1.2.840.10008.5.1.4.1.1.104.1"
+VR_SWITCH = re.compile(r"Expected (explicit|implicit) VR, but found (explicit|implicit) VR")
+"""pydicom's warning when a dataset's VR encoding is not its transfer syntax's."""
 DEFER_SIZE = "16 KB"  # private scan files (Hologic P/R files, enCORE raw) are skipped, never loaded
 
 
@@ -93,7 +96,9 @@ def _read_header(path: Path) -> tuple[Dataset, Structure]:
     """The dataset up to the pixel data, and whether the file is complete and sound
     (`truncation.structure`); an `InputError` when not even the header can be read."""
     try:
-        ds = pydicom.dcmread(path, stop_before_pixels=True, defer_size=DEFER_SIZE, force=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ds = pydicom.dcmread(path, stop_before_pixels=True, defer_size=DEFER_SIZE, force=True)
     except Exception as err:  # whatever pydicom trips on, the file is unreadable
         found = structure(path, implicit=False, little=True)
         if found.damaged and not found.truncated:
@@ -107,7 +112,14 @@ def _read_header(path: Path) -> tuple[Dataset, Structure]:
     if tsyntax.is_transfer_syntax and tsyntax.is_deflated:  # a deflated dataset cannot be walked
         return ds, Structure(None, None, True)
     implicit, little = ds.original_encoding
-    return ds, structure(path, bool(implicit), little is not False)
+    switch = next((m for w in caught if (m := VR_SWITCH.match(str(w.message)))), None)
+    if switch is None:
+        return ds, structure(path, bool(implicit), little is not False)
+    # not encoded as its transfer syntax says: walked as pydicom read it, and damaged all the same
+    expected, seen = switch.groups()
+    found = structure(path, seen == "implicit", little is not False)
+    return ds, Structure(found.truncated, found.damaged or f"its transfer syntax says {expected} VR, but the "
+                                                          f"dataset is {seen} VR", found.pixels)
 
 
 def _read_object(path: Path, options: ReadOptions, sha256: str | None) -> _Object:
