@@ -8,6 +8,10 @@ are applied strictly instead: a Flate stream must inflate to its end and match i
 hex data must hold only their digits, a filter must be one PDF names. A content stream that is stored
 uncompressed has no checksum; its operators are checked instead (a flipped `Tj` hides its text).
 
+Damage outside the streams is repaired by PDFium as silently: a page dictionary that loses its
+/Contents or /Resources key, a font object that no longer parses, a stream without its /Length. So
+each page is checked for what it needs to show its text, and every listed object must parse.
+
 Image codecs (DCT, JPX, JBIG2, CCITT) are not decoded here: PDFium decodes an image only to OCR it, and
 damage there shows as noise, which OCR verification doubts like any unsure reading.
 """
@@ -59,8 +63,8 @@ the pixel limit allows is no report's content, and is not inflated to its end he
 _CHUNK = 1 << 20
 _NON_OPERATORS = {"true", "false", "null"}
 _DEPTH = 32
-"""Nesting no sound object reaches; a deeper one is not followed (pdfminer parses cycles of direct
-objects no deeper either)."""
+"""Nesting of arrays and dictionaries no sound object reaches: deeper, references are not looked for
+(a damaged run of `[[[[` costs no recursion without end)."""
 
 
 class _Damaged(Exception):
@@ -74,7 +78,11 @@ def find_damage(path: Path, options: ReadOptions) -> str | None:
     The page count of the page tree is checked against `max_pages` first (its /Count: no page is
     parsed), since a check of every object of a 20,000-page file would itself take seconds."""
     password = options.password or ""
-    with path.open("rb") as fh:
+    try:
+        fh = path.open("rb")
+    except OSError:
+        return None   # PDFium says why it cannot be opened
+    with fh:
         try:
             doc = PDFDocument(PDFParser(fh), password=password)
             count = resolve1(resolve1(doc.catalog.get("Pages")).get("Count"))
@@ -134,12 +142,14 @@ class _Check:
                     _operators(obj)
             except _Damaged as err:
                 return f"{where} cannot be decoded ({err})"
+            except Exception:  # pdfminer failing on what the stream refers to (a filter, a password)
+                return f"{where} cannot be decoded"
             if _kind(obj) == "stream":
                 untyped.append(objid)
         for objid in (objid for objid in untyped if objid not in referenced):
             try:
                 _operators(self.doc.getobj(objid))
-            except _Damaged:
+            except Exception:
                 continue   # no page content: a CMap or font program some writers leave unused
             # page content no page shows: a page dictionary whose /Contents key was damaged away
             return f"object {objid} (page content) is shown by no page"
