@@ -97,6 +97,7 @@ class FlagCode(StrEnum):
     VALUE_DOUBT = "value_doubt"                                      # §6.8
     CONFLICTING_VALUES = "conflicting_values"
     IMPLAUSIBLE_VALUE = "implausible_value"
+    DAMAGED_INPUT = "damaged_input"
 
 
 SourceKind = Literal["dicom-sr", "dicom-image", "dicom-study", "pdf", "findings-json"]
@@ -147,8 +148,9 @@ class Patient(Model):
 
 class DoubtReason(StrEnum):
     """Why the reader doubts a fact (a closed vocabulary): later stages act on the reason, never on the
-    wording. A patient or date mismatch holds the claim in billing; every other reason asks for a coder's
-    review (`value_doubt`)."""
+    wording. A patient or date mismatch holds the claim in billing; damage asks for a review of its own
+    (`damaged_input`: the input itself must be checked or sent again); every other reason asks for a
+    coder's review (`value_doubt`)."""
 
     OCR_UNCERTAIN = "ocr_uncertain"        # a value read by OCR that the checks could not confirm
     UNREADABLE = "unreadable"              # present but could not be read (not a number, not a grade)
@@ -161,6 +163,7 @@ class DoubtReason(StrEnum):
     OBJECT_NOT_READ = "object_not_read"    # an object of the study was not read
     PATIENT_MISMATCH = "patient_mismatch"  # patient ID / name / birth date differ: objects, or header vs page
     DATE_MISMATCH = "date_mismatch"        # exam dates differ between objects or header vs page
+    DAMAGED = "damaged"                    # a stream or element of the input is damaged: results may be lost
 
 
 class Doubt(Model):

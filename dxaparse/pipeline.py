@@ -38,8 +38,9 @@ def result_of(findings: Findings, settings: CodingSettings, today: dt.date | Non
 
 
 def read_options(settings: CodingSettings, *, password: str | None = None, ocr: bool = True) -> ReadOptions:
-    """The readers' options of a run: the entry point's choices and the site's date order."""
-    return ReadOptions(password=password, ocr=ocr, date_order=DateOrder(settings.date_order))
+    """The readers' options of a run: the entry point's choices, the site's date order and limits."""
+    return ReadOptions(password=password, ocr=ocr, date_order=DateOrder(settings.date_order),
+                       max_pages=settings.max_pages, max_page_pixels=settings.max_page_pixels)
 
 
 def process(path: Path, settings: CodingSettings, *, password: str | None = None,

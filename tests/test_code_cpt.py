@@ -96,6 +96,16 @@ def test_tbs_split_never_with_77089():
     assert "77089" not in codes and {"77090", "77091", "77092"} <= set(codes)
 
 
+@pytest.mark.parametrize("value", [-7.0, float("nan"), 0.2, 12.1, 250.0])
+def test_an_implausible_tbs_is_never_billed_unflagged(value):
+    """77089 stays (a TBS was computed; only its printed value is in doubt), but the exam is flagged, and
+    billing holds every flagged exam until a person has checked the number."""
+    coding = coded([SPINE], tbs={"value": value})
+    assert [line.code for line in coding.cpt] == ["77080", "77089"]
+    assert coding.needs_review and [f.code for f in coding.flags] == ["implausible_value"]
+    assert "TBS" in coding.flags[0].message
+
+
 @pytest.mark.parametrize("extra", [{}, {"exam": {"scans": ["total_body"]}}, {"measurements": [BODY]}])
 def test_no_billable_study_is_flagged(extra):
     coding = coded(**extra)

@@ -90,6 +90,22 @@ CASES = [
     ("implausible_bmd", {"measurements": [SPINE, {**NECK, "bmd": 7.1}]}, ["implausible_value"]),
     ("implausible_only_score", {"measurements": [{**SPINE, "t_score": 27.0}]},
      ["no_usable_score", "implausible_value"]),
+    # issue 15: TBS and FRAX are range-checked like the scores
+    ("implausible_tbs_negative", {"tbs": {"value": -7.0}}, ["implausible_value"]),
+    ("implausible_tbs_nan", {"tbs": {"value": float("nan")}}, ["implausible_value"]),
+    ("implausible_tbs_lost_decimal", {"tbs": {"value": 121.0}}, ["implausible_value"]),
+    ("plausible_tbs", {"tbs": {"value": 1.21}}, []),
+    ("implausible_frax_major", {"frax": {"major": 250.0, "hip": 3.1}}, ["implausible_value"]),
+    ("implausible_frax_hip", {"frax": {"major": 18.0, "hip": -1.0}}, ["implausible_value"]),
+    ("plausible_frax_limits", {"frax": {"major": 100.0, "hip": 0.0}}, []),
+    # issue 15: a reader that found its input damaged says so; the coding is flagged for it alone
+    ("damaged_input", {"exam": {"doubts": [{"field": "source", "reason": "damaged",
+                                            "detail": "damaged PDF: page 1 content stream"}]}},
+     ["damaged_input"]),
+    ("damaged_and_doubt", {"exam": {"doubts": [
+        {"field": "source", "reason": "damaged", "detail": "damaged DICOM: unknown VR 'QH'"},
+        {"field": "exam.date", "reason": "ocr_uncertain", "detail": "exam date read by OCR"}]}},
+     ["value_doubt", "damaged_input"]),
     # several causes at once, listed in §6 order
     ("several_in_order", {"patient": {"age_years": 70}, "impression": "Normal.",
                           "exam": {"unrecognized": ["Knee"]},
@@ -108,11 +124,13 @@ def test_flags_exactly(fields, expected):
 
 @pytest.mark.parametrize("reason", list(DoubtReason))
 def test_every_exam_doubt_but_a_patient_or_date_mismatch_asks_for_review(reason):
-    """The contract the billing stage codes against: mismatches are its holds, everything else is §6.8."""
+    """The contract the billing stage codes against: mismatches are its holds, everything else is §6.8
+    (damage with a flag of its own, so that a person knows to ask for the input again)."""
     doubt = {"field": "x", "reason": reason, "detail": "what the reader doubts"}
     coding = coded(exam={"doubts": [doubt]})
     identity = reason in (DoubtReason.PATIENT_MISMATCH, DoubtReason.DATE_MISMATCH)
-    assert [f.code for f in coding.flags] == ([] if identity else ["value_doubt"])
+    expected = [] if identity else ["damaged_input"] if reason is DoubtReason.DAMAGED else ["value_doubt"]
+    assert [f.code for f in coding.flags] == expected
     assert all("what the reader doubts" in f.message for f in coding.flags)
 
 
@@ -130,4 +148,5 @@ def test_flag_keys_are_short_and_stable():
     assert list(CHECKS) == [
         "no_usable_score", "no_billable_study", "unknown_scan_or_site", "vfa_fracture_not_acute",
         "screening_code_alone", "below_expected_range", "impression_disagrees",
-        "vertebra_exclusion_unresolved", "value_doubt", "conflicting_values", "implausible_value"]
+        "vertebra_exclusion_unresolved", "value_doubt", "conflicting_values", "implausible_value",
+        "damaged_input"]

@@ -101,6 +101,20 @@ def test_who_thresholds_and_sites():
     assert set(rules.sites) == set(Site)
 
 
+@pytest.mark.parametrize("vendor", ["unknown", "hologic", "ge-lunar", "norland"])
+def test_readers_doubt_values_in_the_coders_plausible_ranges(vendor):
+    """A value the reader passes as plausible is never flagged implausible by the coder, and the reverse:
+    the reader's and the coder's ranges are one."""
+    from dxaparse.read.dicom.sr_terms import sr_terms
+    from dxaparse.read.layout.layouts import plausible
+
+    rules, sr = diagnosis(), sr_terms(vendor).plausible
+    assert sr["bmd"] == rules.bmd_range and sr["t_score"] == sr["z_score"] == rules.score_range
+    assert sr["tbs"] == plausible()["tbs"] == rules.tbs_range
+    for kind in ("frax_major", "frax_hip"):
+        assert sr[kind] == plausible()[kind] == rules.frax_range
+
+
 def test_patterns_compile():
     assert impression().categories and impression().other_osteoporosis
     assert all(e.patterns for e in indications().entries)

@@ -87,8 +87,8 @@ def test_radiographs_are_not_dxa(tmp_path, maker, model, protocol):
 def test_only_headers_are_read(tmp_path, monkeypatch):
     """Pixel data is not read and the private scan file is never loaded (speed on big studies)."""
     path = write(gen.hologic_sc(PATIENT, "img", "HIP", "L"), tmp_path / "img.dcm")
-    ds = dicom._read_header(path)
-    assert "PixelData" not in ds
+    ds, found = dicom._read_header(path)
+    assert "PixelData" not in ds and found.damaged is None and found.truncated is None
     raw = ds.get_item(0x00231002, keep_deferred=True)  # HOLOGIC P-file data, 17 600 bytes
     assert raw.value is None and raw.length == 17600
 

@@ -185,6 +185,11 @@ def bad_number(text: str):
      "vfa.fractures", R.IMPLAUSIBLE, 'SR value is not a Genant grade (0-3): "Genant grade" in "T12"'),
     ([container(local("VFA"), [container(local("T12"), [coded(local("Genant grade"), local("Crushed"))])])],
      "vfa.fractures", R.UNREADABLE, 'SR value is not a Genant grade (0-3): "Genant grade"'),
+    # issue 15: TBS and FRAX out of the coder's plausible ranges (code/data/diagnosis.toml)
+    ([container(local("TBS"), [num(local("Trabecular Bone Score"), 2.3, ucum("1"))])], "tbs", R.IMPLAUSIBLE,
+     'SR value out of the plausible range 0.5 to 2: "Trabecular Bone Score" in "TBS" is 2.3'),
+    ([container(local("FRAX"), [num(local("Major Osteoporotic Fracture"), 250, ucum("%"))])], "frax.major",
+     R.IMPLAUSIBLE, 'SR value out of the plausible range 0 to 100: "Major Osteoporotic Fracture"'),
 ])
 def test_values_that_cannot_be_read_surely_are_refused_with_the_reason(content, where, why, reason):
     """Each value is refused alone: never coded, its reason kept for the reviewer; the rest is read."""

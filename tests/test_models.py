@@ -17,6 +17,7 @@ from dxaparse.code.tables import cpt_tables
 from dxaparse.models import (
     Coding,
     CptLine,
+    DoubtReason,
     ExamResult,
     Flag,
     FlagCode,
@@ -44,6 +45,12 @@ def _documented(row_start: str) -> set[str]:
 
 def test_site_vocabulary_is_the_documented_one():
     assert {s.value for s in Site} == _documented("| `site` | contract vocabulary:")
+
+
+def test_every_doubt_reason_is_documented():
+    doc = (ROOT / "docs" / "result-format.md").read_text(encoding="utf-8")
+    rows = {m for m in re.findall(r"^\| `([a-z_]+)` \|", doc, re.MULTILINE)}
+    assert {r.value for r in DoubtReason} <= rows
 
 
 def test_flag_codes_are_the_checks_in_their_order():

@@ -13,6 +13,7 @@ import pytest
 from dxaparse.code import CodingSettings
 from dxaparse.pipeline import result_of
 from dxaparse.read.ocr import available
+from dxaparse.read.options import ReadOptions
 from dxaparse.read.pdf import read_pdf
 
 from .conftest import ROOT, run_cli
@@ -117,7 +118,7 @@ def test_text_pdfs_are_not_marked_as_ocr():
 def ge_words():
     """The OCR words of the 150-dpi GE page, read once."""
     from dxaparse.read.ocr import pdf as ocr_pdf
-    pages = ocr_pdf.page_images(SAMPLES / "ge-encore-v12-150dpi.pdf", None, [0])
+    pages = ocr_pdf.page_images(SAMPLES / "ge-encore-v12-150dpi.pdf", ReadOptions(), [0])
     return [w for p in pages for w in ocr_pdf.read_words(ocr_pdf.prepare(p.image, p.dpi), p.where)]
 
 

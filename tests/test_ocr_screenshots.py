@@ -108,7 +108,7 @@ def test_only_the_image_is_read_and_its_words_lie_on_it():
     from dxaparse.read.ocr.pages import screenshot_images
     from dxaparse.read.ocr.pdf import _ocr_words
 
-    [shot] = screenshot_images(SLIDE, None, [0])
+    [shot] = screenshot_images(SLIDE, ReadOptions(), [0])
     where = shot.where
     assert (where.page, round(where.left), round(where.top), round(where.width), round(where.height)) == (
         0, 321, 74, 318, 450)

@@ -115,6 +115,18 @@ def test_tbs_and_frax_stated_in_the_findings():
     assert (found.tbs.value, found.frax.major, found.frax.hip) == (1.23, 18.0, 3.1)
 
 
+@pytest.mark.parametrize(("tbs", "frax", "doubted"), [
+    ("0.120", "18", ["tbs"]), ("2.450", "18", ["tbs"]), ("1.230", "0", []), ("1.230", "18", [])])
+def test_a_tbs_or_frax_no_scanner_prints_is_kept_with_a_doubt(tbs, frax, doubted):
+    """As an implausible table value: kept (the coder's implausible_value flag holds 77089), and doubted."""
+    found = read("FINDINGS: L1-L4 T-score -1.5. Trabecular bone score (TBS) is " + tbs + ".",
+                 f"The 10-year probability of a major osteoporotic fracture is {frax}%")
+    assert found.tbs.value == float(tbs) and found.frax.major == float(frax)
+    assert [(d.field, d.reason) for d in found.exam.doubts] == [(f, DoubtReason.IMPLAUSIBLE) for f in doubted]
+    flags = [f.code for f in code_findings(found, CodingSettings()).flags]
+    assert ("implausible_value" in flags) is bool(doubted)
+
+
 def test_prose_patient_facts_a_forearm_site_in_words_and_a_tbs_sentence_are_read():
     lines = text_lines("DXA BONE DENSITY REPORT", "CLINICAL DATA: 67 year old female.",
                        "FINDINGS: Left 33% (one-third) radius T-score: -2.7. TBS for L1-L4 is 1.210.",

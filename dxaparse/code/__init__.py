@@ -33,6 +33,6 @@ def code_findings(findings: Findings, settings: CodingSettings) -> Coding:
     icd, icd_flags = icd10_lines(tables.icd10, dx, verdict, stated,
                                  recognise(findings.indications, findings.impression), findings.vfa)
     flags = in_order([*cpt_flags, *dx.flags, *verdict.flags, *icd_flags,
-                      *uncertain_values(findings.measurements, findings.exam.doubts)])
+                      *uncertain_values(findings)])
     return Coding(cpt=cpt, category=verdict.category, basis=dx.lowest.basis() if dx.lowest else None,
                   icd10=icd, flags=flags, needs_review=bool(flags))

@@ -45,6 +45,9 @@ CHECKS: dict[FlagCode, str] = {
         "check which value the report states for this site",
     FlagCode.IMPLAUSIBLE_VALUE:
         "check these numbers against the report (a lost decimal point?); implausible scores were not used",
+    FlagCode.DAMAGED_INPUT:
+        "the input file is damaged and results may be missing from what was read: code from the original "
+        "report, or have the scanner or PACS send it again",
 }
 
 

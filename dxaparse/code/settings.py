@@ -1,5 +1,6 @@
 """Site coding settings: how this site bills (global / professional / technical), whom (payer profile),
-TBS split and ABN status. Documented in docs/configuration.md.
+TBS split and ABN status, and how its reports are read (date order, resource limits). Documented in
+docs/configuration.md.
 
 They come from a TOML file because they belong to the site, not to an exam. A misspelt key must not
 silently fall back to a default (a wrong modifier on every claim), so unknown keys are an error.
@@ -15,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import SettingsError
+from ..read.options import DEFAULTS as READ
 from .tables import cpt_tables
 
 ENV_VAR = "DXAPARSE_CONFIG"
@@ -41,6 +43,10 @@ class CodingSettings(BaseModel):
     # The payer's timely-filing limit in months from the date of service (Medicare: 12, 42 CFR 424.44);
     # an older exam is coded for the record but held. 0: no limit.
     timely_filing_months: int = Field(default=12, ge=0, le=120)
+    # Reader resource limits (read/options.py says why): the most pages a PDF or DICOM report page may
+    # have, and the most pixels of one page or image as OCR reads it; an input over either is refused.
+    max_pages: int = Field(default=READ.max_pages, ge=1)
+    max_page_pixels: int = Field(default=READ.max_page_pixels, ge=1)
 
     @field_validator("tbs_split_codes")
     @classmethod

@@ -242,6 +242,8 @@ class DiagnosisRules:
     min_vertebrae: int
     score_range: tuple[float, float]
     bmd_range: tuple[float, float]
+    tbs_range: tuple[float, float]
+    frax_range: tuple[float, float]               # percent, of either probability
     sites: dict[Site, SiteInfo]
     scan_kind: dict[Scan, str]                    # axial / peripheral / vfa / none
 
@@ -267,7 +269,8 @@ def diagnosis() -> DiagnosisRules:
         men_t_score_from=ages["men_t_score_from"], women_assumed_post_from=ages["women_assumed_post_from"],
         women_assumed_pre_below=ages["women_assumed_pre_below"],
         max_adjacent_difference=vert["max_adjacent_difference"], min_vertebrae=vert["min_count"],
-        score_range=tuple(ok["score"]), bmd_range=tuple(ok["bmd"]), sites=sites,
+        score_range=tuple(ok["score"]), bmd_range=tuple(ok["bmd"]), tbs_range=tuple(ok["tbs"]),
+        frax_range=tuple(ok["frax"]), sites=sites,
         scan_kind={Scan(k): v for k, v in data["scans"].items()})
 
 

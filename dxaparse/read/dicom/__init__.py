@@ -12,12 +12,19 @@ cannot be read â€” OCR off, a page OCR cannot read, an SR with nothing usable â€
 which scans were done, which is what the CPT lines need. Only objects that are not DXA at all, or
 unreadable as DICOM, or a study with nothing left, become an `InputError` (exit status 2).
 
+Damage (`truncation.structure`: an element header no sound file holds) never codes silently: a damaged
+object is read as far as it can be, with a `damaged` doubt (flag `damaged_input`), or refused as
+damaged (`DamagedInput`) when nothing trustworthy is left; a DXA object cut short is an error of its
+own and, when its study is coded from the others, a `damaged` doubt of that study.
+
 Objects of one study that name different patients or dates are merged all the same, one value carried
 and the disagreement in `doubts` (`identity`), for billing to hold the claim.
 """
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +37,7 @@ from pydicom.uid import UID
 from ...errors import InputError
 from ...models import Doubt, DoubtReason, Exam, Findings, Patient, Scan, Source, Vfa
 from ...quiet import captured
+from ..damaged import DamagedInput
 from ..files import sha256_file, sha256_of_hashes
 from ..options import DEFAULTS, ReadOptions
 from .header import exam_of, patient_of, text, vendor_of
@@ -38,10 +46,12 @@ from .image import IMAGE_CLASSES, PRESENTATION_STATES, is_dxa_object, read_image
 from .pdf import read_encapsulated_pdf
 from .report_page import is_report_page, read_report_page
 from .sr import SR_CLASSES, read_sr
-from .truncation import truncation
+from .truncation import Structure, structure
 
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 ENCAPSULATED_PDF_CLASS = "1.2.840.10008.5.1.4.1.1.104.1"
+VR_SWITCH = re.compile(r"Expected (explicit|implicit) VR, but found (explicit|implicit) VR")
+"""pydicom's warning when a dataset's VR encoding is not its transfer syntax's."""
 DEFER_SIZE = "16 KB"  # private scan files (Hologic P/R files, enCORE raw) are skipped, never loaded
 
 
@@ -58,6 +68,8 @@ class _Object:
     findings: Findings
     identity: Identity   # the header's (a report's gaps filled from its page), compared among the objects
     error: InputError | None = None
+    damaged: bool = False   # the file is damaged (`truncation.structure`): said in `error` or `doubts`
+    cut: bool = False       # cut short: an error of its own (exit status 2), and a doubt of its study
 
 
 def _sop_class(ds: Dataset) -> str:
@@ -65,37 +77,90 @@ def _sop_class(ds: Dataset) -> str:
     return text(ds, "SOPClassUID") or (text(meta, "MediaStorageSOPClassUID") if meta else None) or ""
 
 
-def _read_header(path: Path) -> Dataset:
-    """The dataset up to the pixel data, after making sure the file is complete."""
+def _read_header(path: Path) -> tuple[Dataset, Structure]:
+    """The dataset up to the pixel data, and whether the file is complete and sound
+    (`truncation.structure`); an `InputError` when not even the header can be read."""
     try:
-        ds = pydicom.dcmread(path, stop_before_pixels=True, defer_size=DEFER_SIZE, force=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ds = pydicom.dcmread(path, stop_before_pixels=True, defer_size=DEFER_SIZE, force=True)
     except RecursionError:  # pydicom reads nested sequences recursively, as the truncation walk does
         raise InputError(path, "unreadable DICOM (sequences nested too deep)") from None
     except Exception as err:  # whatever pydicom trips on, the file is unreadable
-        reason, _ = truncation(path, implicit=False, little=True)
-        raise InputError(path, f"truncated DICOM: {reason}" if reason
+        found = structure(path, implicit=False, little=True)
+        if found.damaged and not found.truncated:
+            raise DamagedInput(path, f"damaged DICOM: {found.damaged}") from None
+        raise InputError(path, f"truncated DICOM: {found.truncated}" if found.truncated
                          else f"unreadable DICOM ({type(err).__name__} in the header)") from None
     if _sop_class(ds) == DICOMDIR_CLASS:
         raise InputError(path, "DICOMDIR (media directory), not a report")
     meta = getattr(ds, "file_meta", None)
     tsyntax = UID(text(meta, "TransferSyntaxUID") or "") if meta else UID("")
-    if not (tsyntax.is_transfer_syntax and tsyntax.is_deflated):  # a deflated dataset cannot be walked
-        implicit, little = ds.original_encoding
-        reason, pixels = truncation(path, bool(implicit), little is not False)
-        if reason:
-            raise InputError(path, f"truncated DICOM: {reason}")
-        if _sop_class(ds) in IMAGE_CLASSES and not pixels:
-            raise InputError(path, "truncated DICOM: image without pixel data")
-    return ds
+    if tsyntax.is_transfer_syntax and tsyntax.is_deflated:  # a deflated dataset cannot be walked
+        return ds, Structure(None, None, True)
+    implicit, little = ds.original_encoding
+    switch = next((m for w in caught if (m := VR_SWITCH.match(str(w.message)))), None)
+    if switch is None:
+        return ds, structure(path, bool(implicit), little is not False)
+    # not encoded as its transfer syntax says: walked as pydicom read it, and damaged all the same
+    expected, seen = switch.groups()
+    found = structure(path, seen == "implicit", little is not False)
+    return ds, Structure(found.truncated, found.damaged or f"its transfer syntax says {expected} VR, but the "
+                                                          f"dataset is {seen} VR", found.pixels)
 
 
 def _read_object(path: Path, options: ReadOptions, sha256: str | None) -> _Object:
-    """pydicom warns and logs about every sloppy value: problems reach the user as reasons instead."""
+    """The object read, its header first. A damaged object is read as far as pydicom can, with a
+    `damaged` doubt (flag `damaged_input`); one that yields nothing, or whose reading fails, is refused
+    as damaged, with where the damage is. A DXA object cut short is kept as a `failed` object of its
+    study, whose coding then says that it lacks it."""
     with captured():
+        ds, found = _read_header(path)
+        if found.truncated or (_sop_class(ds) in IMAGE_CLASSES and not found.pixels and not found.damaged):
+            why = found.truncated or "image without pixel data"
+            return _incomplete(path, ds, sha256, DamagedInput(path, f"truncated DICOM: {why}"))
+        damage = found.damaged
         try:
-            return _dxa_object(path, _read_header(path), options, sha256)
+            obj = _dxa_object(path, ds, options, sha256)
         except BytesLengthException:  # a value of the wrong size, met when it is first read
+            if damage is not None:
+                raise DamagedInput(path, f"damaged DICOM: {damage}") from None
             raise InputError(path, "unreadable DICOM (a value of the wrong length)") from None
+        except InputError as err:
+            if damage is None:
+                raise
+            raise DamagedInput(path, f"damaged DICOM: {damage}; {err.reason}") from None
+        except Exception:
+            if damage is None:
+                raise
+            raise DamagedInput(path, f"damaged DICOM: {damage}") from None
+    if damage is not None:
+        obj.damaged = True
+        if obj.error is not None:
+            obj.error = DamagedInput(path, f"damaged DICOM: {damage}; {obj.error.reason}")
+        obj.findings.exam.doubts = [*obj.findings.exam.doubts, Doubt(
+            field="source", reason=DoubtReason.DAMAGED,
+            detail=f"damaged DICOM: {damage}; what could be read from it is coded")]
+    return obj
+
+
+def _incomplete(path: Path, ds: Dataset, sha256: str | None, err: DamagedInput) -> _Object:
+    """A DXA object cut short, as a `failed` object of its study (the header names the study), so that
+    the study coded without it is flagged; `err` itself when the object is no DXA object or not even its
+    header can be used. Its error is reported as well: an unreadable file is an error (exit status 2)."""
+    sop, vendor = _sop_class(ds), vendor_of(ds)
+    ours = sop in SR_CLASSES or sop == ENCAPSULATED_PDF_CLASS or (
+        (sop in IMAGE_CLASSES or sop in PRESENTATION_STATES) and is_dxa_object(ds, vendor))
+    if not ours:
+        raise err
+    try:
+        findings = Findings(source=Source(path=str(path), kind="dicom-image", vendor=vendor, sha256=""),
+                            patient=patient_of(ds), exam=exam_of(ds))
+        identity = identity_of(ds)
+    except Exception:  # a header value lost with the end of the file
+        raise err from None
+    return _Object(path, sha256 or sha256_file(path), "failed", UID(sop).name, findings, identity, err,
+                   damaged=True, cut=True)
 
 
 def _dxa_object(path: Path, ds: Dataset, options: ReadOptions, sha256: str | None) -> _Object:
@@ -138,13 +203,17 @@ def _report_object(path: Path, ds: Dataset, sop: str, sop_name: str, findings: F
                         else read_report_page(path, ds, options))
             identity = identity.with_page(findings)
     except InputError as err:
-        return _Object(path, sha256 or sha256_file(path), "failed", sop_name, findings, identity, err)
+        damaged = isinstance(err, DamagedInput) or any(d.reason is DoubtReason.DAMAGED
+                                                      for d in findings.exam.doubts)
+        return _Object(path, sha256 or sha256_file(path), "failed", sop_name, findings, identity, err,
+                       damaged)
     return _Object(path, sha256 or sha256_file(path), kind, sop_name, findings, identity)
 
 
 def _add_sr(path: Path, ds: Dataset, vendor: str, findings: Findings) -> None:
     sr = read_sr(ds, vendor)
     if not sr.has_results:  # the refusals say why better than "no results" when there are some
+        findings.exam.doubts = sr.doubts   # kept for the study: damage among them is said as such
         raise InputError(path, "; ".join(d.detail for d in sr.doubts)
                          or "not a DXA report: SR holds no bone density results")
     findings.source.kind = "dicom-sr"
@@ -173,7 +242,7 @@ def _merge(objects: list[_Object], root: Path | None) -> Findings:
     for o in objects:
         if o.error is not None:
             o.findings.exam.doubts = [*o.findings.exam.doubts, Doubt(
-                field="source", reason=DoubtReason.OBJECT_NOT_READ,
+                field="source", reason=DoubtReason.DAMAGED if o.damaged else DoubtReason.OBJECT_NOT_READ,
                 detail=f"{o.sop_name} object not read, the exam is coded without it: {o.error.reason}")]
     parts = [o.findings for o in objects]
     scored = next(([o.findings for o in objects if o.kind == kind] for kind in ("sr", "report")
@@ -214,10 +283,13 @@ def read_dicom(paths: list[Path], root: Path | None = None, *, options: ReadOpti
         except InputError as err:
             yield err
             continue
+        if obj.cut and obj.error is not None:
+            yield obj.error
         studies.setdefault(obj.findings.exam.study_uid or f"no study: {path}", []).append(obj)
     for objects in studies.values():
         if not any(o.kind in _RESULTS for o in objects):  # nothing DXA left to code the study from
             for o in objects:
-                yield o.error or InputError(o.path, f"not a DXA report: {o.sop_name} holds no results")
+                if not o.cut:
+                    yield o.error or InputError(o.path, f"not a DXA report: {o.sop_name} holds no results")
             continue
         yield _merge(objects, root)

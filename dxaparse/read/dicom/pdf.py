@@ -7,6 +7,7 @@ patient's sex and age) comes from the DICOM header, so the report joins its stud
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from pydicom.dataset import Dataset
@@ -30,8 +31,8 @@ def read_encapsulated_pdf(path: Path, ds: Dataset, options: ReadOptions) -> Find
         pdf = Path(tmp) / "report.pdf"
         pdf.write_bytes(data)
         try:
-            findings = read_pdf(pdf, ReadOptions(ocr=options.ocr, date_order=options.date_order))
-        except InputError as err:
-            raise InputError(path, f"encapsulated PDF: {err.reason}") from None
+            findings = read_pdf(pdf, replace(options, password=None))  # the run's choices and limits
+        except InputError as err:   # of its class: a damaged report stays one (DamagedInput)
+            raise type(err)(path, f"encapsulated PDF: {err.reason}") from None
     return with_header(findings, ds, path)
 

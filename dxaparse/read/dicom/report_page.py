@@ -18,6 +18,7 @@ from pydicom.dataset import Dataset
 from ... import vendors
 from ...errors import InputError
 from ...models import Findings
+from ..limits import check_pages, check_pixels
 from ..options import ReadOptions
 from .header import text
 from .identity import with_header
@@ -84,15 +85,21 @@ def read_report_page(path: Path, ds: Dataset, options: ReadOptions) -> Findings:
     if not available():
         raise InputError(path, f"{WHAT}: OCR not available (install the ocr extra, "
                                "pip install 'dxaparse[ocr]')")
-    findings = ocr_page_images(path, page_images(path), "dicom-image", WHAT, options.date_order)
+    findings = ocr_page_images(path, page_images(path, ds, options), "dicom-image", WHAT, options.date_order)
     return with_header(findings, ds, path)
 
 
-def page_images(path: Path) -> list:
-    """Each frame of the object as a page image at its effective resolution, placed on its own page."""
+def page_images(path: Path, header: Dataset, options: ReadOptions) -> list:
+    """Each frame of the object as a page image at its effective resolution, placed on its own page.
+    Frames and their size are checked against the limits from the `header` before any pixel is decoded."""
     from ..ocr.engine import Placement
     from ..ocr.pages import PageImage
+    from ..ocr.prepare import ocr_size
 
+    rows, columns = _int(header, "Rows"), _int(header, "Columns")
+    check_pages(path, WHAT, _int(header, "NumberOfFrames") or 1, options)
+    if rows and columns:   # without them pydicom cannot decode the pixels either, and says so below
+        check_pixels(path, WHAT, ocr_size(columns, rows, page_dpi(header, columns)), options)
     try:
         ds = pydicom.dcmread(path, force=True)
         pixels = ds.pixel_array
@@ -107,6 +114,14 @@ def page_images(path: Path) -> list:
         where = Placement(i, 0.0, 0.0, image.width / dpi * 72, image.height / dpi * 72)
         out.append(PageImage(image, dpi, where))
     return out
+
+
+def _int(ds: Dataset, keyword: str) -> int:
+    """A count from the header (0 when absent or not a number: pydicom decodes it, and says so there)."""
+    try:
+        return int(ds.get(keyword) or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def to_image(frame, photometric: str) -> Image.Image:

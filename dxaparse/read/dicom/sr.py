@@ -35,6 +35,11 @@ SR_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.88.34",  # Comprehensive 3D SR
 }
 
+VALUE_TYPES = {"TEXT", "NUM", "CODE", "DATETIME", "DATE", "TIME", "UIDREF", "PNAME", "COMPOSITE", "IMAGE",
+               "WAVEFORM", "SCOORD", "SCOORD3D", "TCOORD", "CONTAINER", "TABLE"}
+"""Every SR content item's value type (PS3.3 C.17.3.2.1): an item with another, or none, is damaged
+(`CONTAINER` with a flipped letter), and whatever it held is lost, so it is never skipped silently."""
+
 SITE_SCANS = {
     Site.LUMBAR_SPINE: Scan.SPINE, Site.TOTAL_BODY: Scan.TOTAL_BODY, Site.CALCANEUS: Scan.CALCANEUS,
     **dict.fromkeys([Site.FEMORAL_NECK, Site.TOTAL_HIP, Site.TROCHANTER, Site.INTERTROCHANTER, Site.WARDS,
@@ -232,7 +237,12 @@ class _Reader:
         for item in items:
             vt = item.get("ValueType")
             c = self._concept(item)
-            if vt == "CONTAINER":
+            if vt not in VALUE_TYPES:
+                where = f' "{c.meaning}"' if c and c.meaning else ""
+                self._doubt("source", DoubtReason.DAMAGED,
+                            f"damaged SR: content item{where} has the value type {vt!r}, which DICOM does "
+                            "not define; what it holds is not read")
+            elif vt == "CONTAINER":
                 self._container(item, c, frame)
             elif vt == "NUM" and c is not None:
                 self._num(item, c, frame)

@@ -27,7 +27,7 @@ from ...models import (
     Tbs,
     Vfa,
 )
-from .layouts import LinePatterns
+from .layouts import LinePatterns, plausible
 from .values import DateOrder, date, first_number, sex
 
 SCAN_OF_SITE = {
@@ -147,6 +147,7 @@ class Draft:
                        "scores: no sex is printed for the patient"))
         if "age_years" not in self.patient and self.trend_ages:
             self.patient["age_years"] = max(self.trend_ages)[1]   # the age a trend table prints last
+        self.exam.setdefault("doubts", []).extend(self._implausible())
         out = Findings(
             source=source,
             patient=Patient(**self.patient),
@@ -161,6 +162,26 @@ class Draft:
         out.printed = Printed(birth_date=self.birth_date,
                               scan_date=best[1] if best and best[0] < _DATE_RANK["report_date"] else None)
         return out
+
+
+    def _implausible(self) -> list[Doubt]:
+        """TBS and FRAX no scanner prints, kept as printed (as a table's implausible values are) but
+        doubted: a misread TBS must not bill 77089 unreviewed."""
+        values = {"tbs": self.tbs, "frax_major": self.frax.get("major"), "frax_hip": self.frax.get("hip")}
+        out = []
+        for key, value in values.items():
+            low, high = plausible()[key]
+            if value is not None and not low <= value <= high:
+                field, name = _LINE_VALUES[key]
+                out.append(Doubt(field=field, reason=DoubtReason.IMPLAUSIBLE,
+                                 detail=f"{name} printed as {value:g}, out of the plausible range "
+                                        f"{low:g} to {high:g}"))
+        return out
+
+
+_LINE_VALUES = {"tbs": ("tbs", "TBS"), "frax_major": ("frax.major", "FRAX major osteoporotic fracture %"),
+                "frax_hip": ("frax.hip", "FRAX hip fracture %")}
+"""Line value → the result field it fills and its name in a doubt."""
 
 
 def first(where: dict[str, Any], key: str, value: Any) -> None:

@@ -83,6 +83,12 @@ def layout_for(vendor: str) -> Layout:
     return next((layout for layout in scanner_layouts() if layout.vendor == vendor), scanner_layouts()[-1])
 
 
+@functools.cache
+def plausible() -> dict[str, tuple[float, float]]:
+    """Line value (tbs, frax_major, frax_hip) → the range a scanner prints it in (common.toml)."""
+    return {key: (float(low), float(high)) for key, (low, high) in _read(COMMON)["plausible"].items()}
+
+
 def _common() -> dict:
     return _merge(_read(COMMON), {"layout": {"vendor": "unknown"}, "fields": _read(NARRATIVE)["fields"]})
 

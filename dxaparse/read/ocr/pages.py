@@ -8,13 +8,17 @@ what tells `prepare` how much to upscale. Pages of several images or rotated one
 A screenshot on a page with text (a printout pasted under a slide's title) is read alone, placed where
 it lies on the page: its own pixels, or the page rendered cropped to it when it is rotated, so that the
 page's text (read from its text layer) is not read a second time.
+
+Every image is measured before it is decoded or rendered: its size as OCR reads it (`ocr_size`, after
+upscaling) must stay within `ReadOptions.max_page_pixels`, since a page a few bytes long can name a
+MediaBox of kilometres, or an image of a gigapixel, whose bitmap alone would take gigabytes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -22,10 +26,12 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from ...errors import InputError
+from ..limits import check_pixels
+from ..options import ReadOptions
 from ..pdf.document import _LOCK as PDFIUM_LOCK  # PDFium is not thread-safe: one lock for all its users
 from ..pdf.document import SCREENSHOT_SHARE, image_share
 from .engine import Placement
-from .prepare import TARGET_DPI
+from .prepare import TARGET_DPI, ocr_size
 
 _WHOLE_PAGE = 0.5
 """An image covering at least this share of the page is the page."""
@@ -48,60 +54,77 @@ def image_pages(path: Path, password: str | None, pages: set[int]) -> list[int]:
         return [i for i in sorted(pages) if next(_images(pdf[i]), None) is not None]
 
 
-def page_images(path: Path, password: str | None, pages: list[int]) -> list[PageImage]:
-    with PDFIUM_LOCK, _open(path, password) as pdf:
-        return [_page_image(pdf[i], i) for i in pages]
+def page_images(path: Path, options: ReadOptions, pages: list[int]) -> list[PageImage]:
+    with PDFIUM_LOCK, _open(path, options.password) as pdf:
+        return [_page_image(path, options, pdf[i], i) for i in pages]
 
 
-def screenshot_images(path: Path, password: str | None, pages: list[int]) -> list[PageImage]:
+def screenshot_images(path: Path, options: ReadOptions, pages: list[int]) -> list[PageImage]:
     """Every image of `pages` large enough to be a report screenshot (`SCREENSHOT_SHARE`), alone."""
-    with PDFIUM_LOCK, _open(path, password) as pdf:
+    with PDFIUM_LOCK, _open(path, options.password) as pdf:
         out = []
         for i in pages:
             page = pdf[i]
-            out += [_region(page, obj, i) for obj in _images(page, depth=1)
+            out += [_region(path, options, page, obj, i) for obj in _images(page, depth=1)
                     if image_share(page, obj) >= SCREENSHOT_SHARE]
         return out
 
 
-def _region(page: pdfium.PdfPage, obj: pdfium.PdfImage, index: int) -> PageImage:
+def _region(path: Path, options: ReadOptions, page: pdfium.PdfPage, obj: pdfium.PdfImage,
+            index: int) -> PageImage:
     width, height = page.get_size()
-    native = _native(obj, index, width, height, whole=0.0)
+    native = _native(path, options, obj, index, width, height, whole=0.0, width_in=SCREENSHOT_WIDTH_IN)
     if native is not None:
-        return replace(native, dpi=min(native.dpi, native.image.width / SCREENSHOT_WIDTH_IN))
+        return native
     # rotated or mirrored: the page as it shows, cropped to the image, as wide as a report page at
     # TARGET_DPI (rendering above the image's own pixels only upscales them, as `prepare` would)
     left, bottom, right, top = obj.get_bounds()
     left, bottom, right, top = max(left, 0.0), max(bottom, 0.0), min(right, width), min(top, height)
     scale = max(TARGET_DPI / 72, TARGET_DPI * SCREENSHOT_WIDTH_IN / (right - left))
+    _check_render(path, options, f"the image on PDF page {index + 1}", right - left, top - bottom, scale)
     crop = (left, bottom, width - right, height - top)
     image = page.render(scale=scale, grayscale=True, crop=crop).to_pil()
     return PageImage(image, TARGET_DPI, Placement(index, left, height - top, right - left, top - bottom))
 
 
-def _page_image(page: pdfium.PdfPage, index: int) -> PageImage:
+def _page_image(path: Path, options: ReadOptions, page: pdfium.PdfPage, index: int) -> PageImage:
     width, height = page.get_size()
     images = list(_images(page))
     if len(images) == 1:
-        native = _native(images[0], index, width, height)
+        native = _native(path, options, images[0], index, width, height)
         if native is not None:
             return native
     scale = TARGET_DPI / 72
+    _check_render(path, options, f"PDF page {index + 1}", width, height, scale)
     image = page.render(scale=scale, grayscale=True).to_pil()
     return PageImage(image, TARGET_DPI, Placement(index, 0.0, 0.0, width, height))
 
 
-def _native(obj: pdfium.PdfImage, index: int, width: float, height: float,
-            whole: float = _WHOLE_PAGE) -> PageImage | None:
+def _check_render(path: Path, options: ReadOptions, what: str, width: float, height: float,
+                  scale: float) -> None:
+    """A region of `width` × `height` points rendered at `scale` pixels a point: within the limit?"""
+    check_pixels(path, what, (round(width * scale), round(height * scale)), options)
+
+
+def _native(path: Path, options: ReadOptions, obj: pdfium.PdfImage, index: int, width: float, height: float,
+            whole: float = _WHOLE_PAGE, width_in: float | None = None) -> PageImage | None:
+    """The image's own pixels at the resolution it lies on the page at (or at `width_in` inches wide,
+    when that is lower), or None when it must be rendered as the page shows it."""
     m = obj.get_matrix()
     left, bottom, right, top = obj.get_bounds()
     if m.b or m.c or m.a < 0 or m.d < 0 or (right - left) * (top - bottom) < whole * width * height:
         return None   # rotated, mirrored or a part of the page: render the page as it shows
     try:
+        pixels = obj.get_px_size()
+    except pdfium.PdfiumError:
+        return None
+    dpi = pixels[0] / ((right - left) / 72)
+    dpi = min(dpi, pixels[0] / width_in) if width_in else dpi
+    check_pixels(path, f"the image on PDF page {index + 1}", ocr_size(*pixels, dpi), options)
+    try:
         image = obj.get_bitmap(render=False).to_pil()
     except (pdfium.PdfiumError, ValueError):
         return None
-    dpi = image.width / ((right - left) / 72)
     return PageImage(image, dpi, Placement(index, left, height - top, right - left, top - bottom))
 
 

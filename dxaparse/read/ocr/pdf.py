@@ -39,7 +39,7 @@ def ocr_pdf(path: Path, options: ReadOptions, text_words: list[Word], reason: st
         if text_words:
             return _read(path, text_words, {}, set(), order)
         raise InputError(path, reason if not ocr or available() else f"{reason} ({HINT})")
-    images = [*page_images(path, password, pages), *screenshot_images(path, password, shots)]
+    images = [*page_images(path, options, pages), *screenshot_images(path, options, shots)]
     words, notes = _ocr_words(images)
     if not words:
         if text_words:   # OCR adds nothing: the text layer as it is

@@ -31,9 +31,21 @@ def prepare(image: Image.Image, dpi: float, target: float = TARGET_DPI, sharpen:
         grey = ImageOps.invert(grey)
     if dpi >= MIN_DPI:
         return Prepared(grey, dpi)
-    factor = max(1, round(target / dpi))
+    factor = upscale(dpi, target)
     big = grey.resize((grey.width * factor, grey.height * factor), Image.Resampling.LANCZOS)
     return Prepared(big.filter(SHARPEN) if sharpen else big, dpi * factor)
+
+
+def upscale(dpi: float, target: float = TARGET_DPI) -> int:
+    """How many times `prepare` enlarges an image of this resolution (1: not at all)."""
+    return 1 if dpi >= MIN_DPI else max(1, round(target / dpi))
+
+
+def ocr_size(width: int, height: int, dpi: float) -> tuple[int, int]:
+    """The size of an image as OCR reads it, after `prepare`: what the pixel limit is checked on before
+    an image is decoded or rendered (a 72-dpi page is read 4 times wider and higher)."""
+    factor = upscale(dpi)
+    return width * factor, height * factor
 
 
 def _light_on_dark(grey: Image.Image) -> bool:

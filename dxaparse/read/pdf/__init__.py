@@ -8,6 +8,11 @@ OCR (read/ocr) reads what the text layer lacks: pages without text that hold an 
 screenshots — a page whose text alone holds no report (a slide's title and number, a caption) but which
 carries a large image (`SCREENSHOT_SHARE`): that image is read and its words join the page's text words.
 A page whose text is a report on its own is never read by OCR.
+
+A damaged file (`damage`: a stream that does not decode) is read as far as PDFium can, since what it
+draws is what the page shows up to the damage; the result carries a `damaged` doubt (flag
+`damaged_input`), and a file from which nothing could be read is refused as damaged. Inputs over the
+resource limits (`ReadOptions.max_pages`, `max_page_pixels`) are refused before they are read.
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...errors import InputError
-from ...models import Findings, Source
+from ...models import Doubt, DoubtReason, Findings, Source
+from ..damaged import DamagedInput
 from ..files import sha256_file
 from ..layout.report import read_report, vendor_of
 from ..layout.values import DateOrder
 from ..layout.words import Line, dedupe, group_lines
 from ..options import DEFAULTS, ReadOptions
+from .damage import find_damage
 from .document import TextLayer, read_text_layer
 
 NOT_A_REPORT = "not a DXA report"
@@ -28,10 +35,26 @@ NOT_A_REPORT = "not a DXA report"
 
 def read_pdf(path: Path, options: ReadOptions = DEFAULTS) -> Findings:
     """Read one PDF report; pages without a text layer and report screenshots on pages whose text is
-    no report are read by OCR when `options.ocr` (see read/ocr)."""
+    no report are read by OCR when `options.ocr` (see read/ocr). A damaged file is read with a
+    `damaged` doubt, or refused as damaged when nothing could be read from it."""
+    damage = find_damage(path, options)
+    try:
+        findings = _read(path, options)
+    except InputError as err:
+        if damage is None:
+            raise
+        raise DamagedInput(path, f"damaged PDF: {damage}; {err.reason}") from None
+    if damage is not None:
+        findings.exam.doubts = [*findings.exam.doubts, Doubt(
+            field="source", reason=DoubtReason.DAMAGED,
+            detail=f"damaged PDF: {damage}; what could be read from it is coded")]
+    return findings
+
+
+def _read(path: Path, options: ReadOptions) -> Findings:
     password, ocr, order = options.password, options.ocr, options.date_order
     try:
-        layer = read_text_layer(path, password)
+        layer = read_text_layer(path, options)
     except InputError as err:
         if not err.reason.startswith("image-only PDF"):
             raise

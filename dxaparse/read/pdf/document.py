@@ -18,6 +18,8 @@ import pypdfium2.raw as pdfium_c
 
 from ...errors import InputError
 from ..layout.words import Word
+from ..limits import check_pages
+from ..options import DEFAULTS, ReadOptions
 
 _LOCK = threading.Lock()
 _GAP = 0.5
@@ -50,8 +52,10 @@ class TextLayer:
         return sorted(p for p, share in self.images.items() if p in texts and share >= SCREENSHOT_SHARE)
 
 
-def read_text_layer(path: Path, password: str | None = None) -> TextLayer:
-    """Every word of every page; `InputError` for encrypted, corrupt, empty or image-only files."""
+def read_text_layer(path: Path, options: ReadOptions = DEFAULTS) -> TextLayer:
+    """Every word of every page; `InputError` for encrypted, corrupt, empty or image-only files, and for
+    more pages than `options.max_pages` (PDFium counts them from the page tree: no page is loaded)."""
+    password = options.password
     with _LOCK:
         try:
             pdf = pdfium.PdfDocument(str(path), password=password)
@@ -60,6 +64,7 @@ def read_text_layer(path: Path, password: str | None = None) -> TextLayer:
         except OSError as err:
             raise InputError(path, f"cannot open: {err.strerror or err}") from None
         try:
+            check_pages(path, "PDF", len(pdf), options)
             words, images = [], {}
             for index in range(len(pdf)):
                 page_words, share = _page_words(path, pdf, index)
