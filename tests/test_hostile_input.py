@@ -162,10 +162,11 @@ def _with_t_score(path: Path, literal: str) -> Path:
 
 HOSTILE = {
     # name: (writer, file name, the reason printed)
-    "unknown VR": (unknown_vr, "bad.dcm", "unreadable input (internal error: NotImplementedError)"),
+    "unknown VR": (unknown_vr, "bad.dcm",
+                   "damaged DICOM: element (0008,0020) at byte 456 has an unknown VR 'ZZ'"),
     "wrong VR on the SR tree": (wrong_vr_sequence, "bad.dcm",
-                                "unreadable input (internal error: AttributeError)"),
-    "UID not a string": (uid_not_a_string, "bad.dcm", "unreadable input (internal error: TypeError)"),
+                                "damaged DICOM: element (0040,A730) at byte 974 has VR UT, which the "
+                                "standard does not give it"),
     "sequence cut short": (sequence_cut_short, "bad.dcm", "unreadable input (internal error: OSError)"),
     "SR nested 2,000 deep": (lambda p: nested_sr(p, 2000), "bad.dcm",
                              "unreadable DICOM (sequences nested too deep)"),
@@ -393,3 +394,13 @@ def test_a_coder_failure_fails_that_exam_alone(tmp_path, monkeypatch):
     items = list(pipeline.process(folder, CodingSettings()))
     assert [(type(i).__name__, i.source.path if hasattr(i, "source") else str(i)) for i in items] == [
         ("ExamResult", str(good)), ("InputError", f"{bad}: not coded (internal error: KeyError)")]
+
+
+def test_a_uid_that_is_not_a_string_is_read_but_flagged_as_damaged(tmp_path, cli):
+    """The transfer syntax UID sent as a number: the dataset itself reads, so it is coded — never
+    unflagged: the damage holds it for review (`damaged_input`)."""
+    run = cli("code", str(uid_not_a_string(tmp_path / "bad.dcm")))
+    assert run.code == 0 and run.err == "", run.err
+    result = json.loads(run.out)
+    assert "damaged_input" in [f["code"] for f in result["coding"]["flags"]]
+    assert result["coding"]["needs_review"] and result["billing"]["status"] == "held"
