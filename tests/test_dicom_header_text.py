@@ -77,7 +77,9 @@ def test_multi_valued_header_text_is_joined_never_a_list_repr(tmp_path):
     assert doubts["patient.id"].detail == ("the DICOM header gives 2 patient IDs, 'P1' and 'P2'; the result "
                                            "carries them as written, 'P1\\P2'")
     assert doubts["exam.accession"].reason is DoubtReason.CONFLICTING
-    assert set(doubts) == {"patient.id", "exam.accession"}
+    # a multi-valued Study Instance UID (a UID has one value) is damage of the header besides
+    assert doubts["source"].reason is DoubtReason.DAMAGED
+    assert set(doubts) == {"patient.id", "exam.accession", "source"}
 
 
 def test_a_multi_valued_patient_id_holds_the_charge_and_no_list_reaches_an_export(tmp_path):
@@ -109,7 +111,9 @@ def test_a_sequence_where_text_belongs_and_multi_valued_uids_are_no_crash(tmp_pa
     del ds.PatientID
     ds.add_new(0x00100020, "SQ", Sequence([Dataset()]))
     [err] = list(read_dicom([write(ds, tmp_path / "sr.dcm")]))
-    assert err.reason == "not a DXA object: 1.2.840.10008.5.1.4.1.1.88.22\\1.2.3"
+    # a multi-valued SOP Class UID is damage of the header, named first; the object is still refused
+    assert err.reason.startswith("damaged DICOM: element (0002,0002)")
+    assert err.reason.endswith("not a DXA object: 1.2.840.10008.5.1.4.1.1.88.22\\1.2.3")
     ds = _sr()
     del ds.PatientID
     ds.add_new(0x00100020, "SQ", Sequence([Dataset()]))

@@ -241,7 +241,9 @@ def _merge(objects: list[_Object], root: Path | None) -> Findings:
     objects = sorted(objects, key=lambda o: _PRIORITY[o.kind])  # stable: SR, report, images
     for o in objects:
         if o.error is not None:
-            o.findings.exam.doubts = [*o.findings.exam.doubts, Doubt(
+            # its header's doubts stay; its own reading's, superseded by the error's reason, go
+            kept = [d for d in o.findings.exam.doubts if d.detail != o.error.reason]
+            o.findings.exam.doubts = [*kept, Doubt(
                 field="source", reason=DoubtReason.DAMAGED if o.damaged else DoubtReason.OBJECT_NOT_READ,
                 detail=f"{o.sop_name} object not read, the exam is coded without it: {o.error.reason}")]
     parts = [o.findings for o in objects]
