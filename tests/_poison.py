@@ -1,7 +1,8 @@
 """Poison inputs and poison coding functions for the limit tests (issue 15).
 
 The functions run in the child processes of `dxaparse.isolate.Isolator`, which import them by name:
-this module imports nothing heavy, so that a child loads it in milliseconds.
+this module imports nothing heavy (the PDF writer of tests/_pdf.py), so that a child loads it in
+milliseconds.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import time
 from pathlib import Path
 
 from dxaparse.errors import INPUT_SHA256, InputError
+
+from ._pdf import raw_pdf
 
 log = logging.getLogger("tests.poison")
 
@@ -27,23 +30,7 @@ def dense_pdf(path: Path, lines: int, words: int = 50) -> Path:
         ops.append(b"1 0 0 1 10 %d Tm (%s) Tj" % (780 - (y % 380) * 2, text))
     ops.append(b"ET")
     content = b"\n".join(ops)
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [5 0 R] /Count 1 >>",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-               b"/Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
-    return path
+    return raw_pdf(path, [content], compress=None)
 
 
 def sleeps(seconds: float) -> list:

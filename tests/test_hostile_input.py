@@ -67,22 +67,23 @@ def _element_at(data: bytes, group: int, elem: int, vr: bytes) -> int:
     return at
 
 
-def unknown_vr(path: Path) -> Path:
-    """StudyDate sent with a VR no standard knows: pydicom raises NotImplementedError when it is read."""
+def _vr_swapped(path: Path, group: int, elem: int, vr: bytes, new_vr: bytes) -> Path:
+    """The test SR with one explicit VR overwritten in place (same length: nothing else moves)."""
     data = bytearray(good_sr(path).read_bytes())
-    at = _element_at(data, 0x0008, 0x0020, b"DA")
-    data[at + 4:at + 6] = b"ZZ"
+    at = _element_at(data, group, elem, vr)
+    data[at + 4:at + 6] = new_vr
     path.write_bytes(data)
     return path
+
+
+def unknown_vr(path: Path) -> Path:
+    """StudyDate sent with a VR no standard knows: pydicom raises NotImplementedError when it is read."""
+    return _vr_swapped(path, 0x0008, 0x0020, b"DA", b"ZZ")
 
 
 def wrong_vr_sequence(path: Path) -> Path:
     """The content tree sent as text (UT): its items are characters, not datasets."""
-    data = bytearray(good_sr(path).read_bytes())
-    at = _element_at(data, 0x0040, 0xA730, b"SQ")
-    data[at + 4:at + 6] = b"UT"
-    path.write_bytes(data)
-    return path
+    return _vr_swapped(path, 0x0040, 0xA730, b"SQ", b"UT")
 
 
 def uid_not_a_string(path: Path) -> Path:
