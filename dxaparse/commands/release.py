@@ -15,9 +15,13 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..emit.store import default_path
 from .options import error
+
+if TYPE_CHECKING:
+    from ..models import ExamResult
 
 _HEX = re.compile(r"[0-9a-f]{8,64}")
 
@@ -63,11 +67,11 @@ def run(args: argparse.Namespace) -> int:
         outbox = Outbox(queue) if queue else None
         try:
             for name in args.exams:
-                if problem := _refusal(store, name.lower()):
+                result, problem = _releasable(store, name.lower())
+                if problem:
                     print(f"dxaparse release: {name}: {problem}", file=sys.stderr)
                     failed += 1
                     continue
-                [result] = store.find(name.lower())
                 sha = result.source.sha256
                 billed = store.latest(result.exam.study_uid, before=sha, billed=True)
                 result = store.set_billing(sha, release(result.billing, by, args.note))
@@ -91,29 +95,29 @@ def run(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def _refusal(store, name: str) -> str | None:
-    """Why this exam cannot be released, or None."""
+def _releasable(store, name: str) -> tuple[ExamResult | None, str | None]:
+    """(the stored exam, None) when it may be released, else (None, why not)."""
     from ..models import BillingStatus
 
     if not _HEX.fullmatch(name):
-        return "not a content hash (8 to 64 hexadecimal characters)"
+        return None, "not a content hash (8 to 64 hexadecimal characters)"
     found = store.find(name)
     if not found:
-        return "no stored exam has this content hash"
+        return None, "no stored exam has this content hash"
     if len(found) > 1:
-        return f"{len(found)} stored exams start with it; give more characters"
+        return None, f"{len(found)} stored exams start with it; give more characters"
     result = found[0]
     if result.billing.status is not BillingStatus.HELD:
-        return f"its charge is {result.billing.status.value}, not held: nothing to release"
+        return None, f"its charge is {result.billing.status.value}, not held: nothing to release"
     if not (result.patient.id or "").strip():
-        return "no patient identifier: correct the source and code it again (it is never invented)"
+        return None, "no patient identifier: correct the source and code it again (it is never invented)"
     if result.exam.date is None:
-        return "no date of service: correct the source and code it again (it is never invented)"
+        return None, "no date of service: correct the source and code it again (it is never invented)"
     current = store.latest(result.exam.study_uid)
     if current is not None and current.source.sha256 != result.source.sha256:
-        return (f"a later result of its study supersedes it ({current.source.sha256[:12]}); "
-                "release that one")
-    return None
+        return None, (f"a later result of its study supersedes it ({current.source.sha256[:12]}); "
+                      "release that one")
+    return result, None
 
 
 def _write(out_dir: Path, sha: str, messages: list[tuple[str, str]]) -> Path:
