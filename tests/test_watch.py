@@ -145,7 +145,7 @@ def test_half_written_file_is_not_taken_until_complete(tmp_path):
         finally:
             finish.set()
             thread.join()
-        wait_for(lambda: "slow.json" in w.names(w.done), "slow.json coded once complete")
+        wait_for(lambda: w.report.status("slow.json"), "slow.json coded once complete")
         (outcome,) = w.report.status("slow.json")
         assert outcome.status == "coded" and w.names(w.failed) == []
         assert outcome.results[0].coding.category.value == "osteoporosis"
@@ -159,7 +159,8 @@ def test_temp_names_wait_for_the_rename_which_is_taken_at_once(tmp_path):
         wait_for(lambda: "b.json" in w.names(w.done), "renamed b.json coded")
         assert part.exists() and not w.report.status("a.json.part")
         part.rename(w.inbox / "a.json")
-        wait_for(lambda: "a.json" in w.names(w.done), "renamed a.json coded")
+        wait_for(lambda: len(w.report.outcomes) == 2, "renamed a.json coded")
+        assert "a.json" in w.names(w.done)
         assert [o.status for o in w.report.outcomes] == ["coded", "coded"]
 
 
@@ -169,8 +170,8 @@ def test_thousand_files_dropped_at_once_are_all_coded_exactly_once(tmp_path):
         names = [f"r{n:04d}.json" for n in range(1000)]
         for n, name in enumerate(names):
             findings_json(w.inbox, name, n)
-        wait_for(lambda: w.store.count() == 1000 and not any(w.inbox.glob("*.json")),
-                 "1000 results stored and filed", timeout=120)
+        wait_for(lambda: len(w.report.outcomes) == 1000, "1000 inputs handled", timeout=120)
+        assert w.store.count() == 1000 and not any(w.inbox.glob("*.json"))
         assert w.names(w.done) == names
         assert [o.status for o in w.report.outcomes] == ["coded"] * 1000
         assert len({o.sha256 for o in w.report.outcomes}) == 1000
@@ -211,7 +212,8 @@ def test_same_content_dropped_twice_is_stored_once(tmp_path):
         (w.inbox / "copy-of-a.json").write_bytes(content)
         wait_for(lambda: "copy-of-a.json" in w.names(w.done), "the copy filed")
         (w.inbox / "a.json").write_bytes(content)  # same name again: filed beside, never over
-        wait_for(lambda: "a-1.json" in w.names(w.done), "the second a.json filed")
+        wait_for(lambda: len(w.report.outcomes) == 3, "the second a.json handled")
+        assert "a-1.json" in w.names(w.done)
         assert [o.status for o in w.report.outcomes] == ["coded", "duplicate", "duplicate"]
         assert w.store.count() == 1
         assert len(list((out / "hl7").iterdir())) == 1  # one charge message, not three
@@ -252,8 +254,8 @@ def test_dicom_objects_of_one_study_are_coded_together_once_quiet(tmp_path, monk
         write_dicom(w.inbox / "B2", "1.2.826.0.1.2")  # a late object: its study is re-coded whole
         wait_for(lambda: len(calls) == 3, "late object coded")
         assert calls[-1] == ["B1", "B2"]
-        wait_for(lambda: len(w.names(w.done)) == 5, "late object filed")
-        assert w.report.outcomes[-1].amended and w.store.count() == 3
+        wait_for(lambda: len(w.report.outcomes) == 3, "late object handled")
+        assert len(w.names(w.done)) == 5 and w.report.outcomes[-1].amended and w.store.count() == 3
 
 
 def test_a_dicom_study_dropped_object_by_object_is_coded_once_as_one_exam(tmp_path):
@@ -264,7 +266,8 @@ def test_a_dicom_study_dropped_object_by_object_is_coded_once_as_one_exam(tmp_pa
     with watching(tmp_path, study_quiet=1.0) as w:
         shutil.copy(sample / "spine.dcm", w.inbox / "IM0001")
         shutil.copy(sample / "hip.dcm", w.inbox / "IM0002")
-        wait_for(lambda: len(w.names(w.done)) == 2, "both objects filed")
+        wait_for(lambda: w.report.outcomes, "the study handled")  # reported once both are filed
+        assert len(w.names(w.done)) == 2
         (outcome,) = w.report.outcomes
         assert outcome.status == "coded" and sorted(p.name for p in outcome.files) == ["IM0001", "IM0002"]
         (result,) = outcome.results
@@ -381,7 +384,9 @@ def test_a_late_object_whose_study_objects_left_done_fails_with_the_reason(tmp_p
         shutil.move(w.failed / "A2", w.inbox / "A2")
         wait_for(lambda: len(calls) == 2, "the study re-coded")
         assert calls[-1] == ["A2", "old-A1"]
-        wait_for(lambda: w.names(w.done) == ["A2", "old-A1"], "both filed")
+        wait_for(lambda: any(o.amended and o.status == "coded" for o in w.report.outcomes),
+                 "the re-coded study handled")
+        assert w.names(w.done) == ["A2", "old-A1"]
         assert w.store.count() == 2 and w.report.outcomes[-1].amended
 
 

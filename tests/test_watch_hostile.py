@@ -103,7 +103,7 @@ def test_a_folder_swapped_for_a_link_before_its_file_settled_is_not_read_through
         (w.inbox / "sub").rename(tmp_path / "away")  # and `sub` becomes a link to the other department
         (w.inbox / "sub").symlink_to(theirs.parent, target_is_directory=True)
         wait_for(lambda: (w.failed / "sub").is_symlink(), "the link filed")
-        wait_for(lambda: w.watcher.waiting() == 0, "sub/x.json dropped")
+        wait_for(lambda: w.watcher.waiting() == 0 and w.report.outcomes, "sub/x.json dropped, link reported")
         assert w.store.count() == 0 and [o.files[0].name for o in w.report.outcomes] == ["sub"]
     assert sorted(p.name for p in theirs.parent.iterdir()) == ["their-report.json", "x.json"]
     assert "behind a symbolic link" in caplog.text and "sub" not in caplog.text
@@ -116,7 +116,8 @@ def test_a_done_folder_placed_elsewhere_by_a_link_is_used_not_filed_away(tmp_pat
     (tmp_path / "in" / "done").symlink_to(elsewhere, target_is_directory=True)
     with watching(tmp_path) as w:
         findings_json(w.inbox, "good.json", 12)
-        wait_for(lambda: (elsewhere / "good.json").exists(), "good.json filed through the link")
+        wait_for(lambda: w.report.outcomes, "good.json handled")
+        assert (elsewhere / "good.json").exists(), "good.json not filed through the link"
         assert (w.inbox / "done").is_symlink() and [o.status for o in w.report.outcomes] == ["coded"]
 
 
@@ -248,8 +249,8 @@ def test_a_late_object_finds_its_study_filed_under_a_name_that_is_not_utf8(tmp_p
         write_dicom(w.inbox / "IM-late", "1.2.826.0.1.15")
         wait_for(lambda: len(calls) == 2, "the study re-coded with the late object")
         assert calls[-1] == sorted([os.fsdecode(b"IM-\xe4"), "IM-late"])
-        wait_for(lambda: len(w.names(w.done)) == 2, "the late object filed")
-        assert w.report.outcomes[-1].amended and w.names(w.failed) == []
+        wait_for(lambda: len(w.report.outcomes) == 2, "the late object handled")
+        assert len(w.names(w.done)) == 2 and w.report.outcomes[-1].amended and w.names(w.failed) == []
 
 
 @pytest.mark.parametrize("log_paths", [False, True])
@@ -282,7 +283,8 @@ def test_a_writer_pausing_longer_than_settle_has_its_report_coded_not_failed(tmp
             time.sleep(2.0)  # the settle interval passes several times: the half file is read and fails
             assert not w.report.outcomes and w.names(w.failed) == []
             fh.write(content[len(content) // 2:])
-        wait_for(lambda: w.names(w.done) == ["slow.pdf"], "the completed report coded")
+        wait_for(lambda: w.report.outcomes, "the completed report handled")
+        assert w.names(w.done) == ["slow.pdf"]
         (outcome,) = w.report.outcomes
         assert outcome.status == "coded" and outcome.number == 1 and w.names(w.failed) == []
         assert w.store.has_input(sha256_file(w.done / "slow.pdf"))
@@ -297,8 +299,9 @@ def test_a_bad_file_fails_once_it_is_old_and_at_once_when_it_was_old_already(tmp
         young = w.inbox / "young.json"
         young.write_text("{")
         seen = time.monotonic()
-        wait_for(lambda: "young.json" in w.names(w.failed), "the young bad file failed", timeout=20)
+        wait_for(lambda: len(w.report.outcomes) == 2, "the young bad file failed", timeout=20)
         assert time.monotonic() - seen >= 1.0, "failed at once: not tried again while young"
+        assert "young.json" in w.names(w.failed)
         assert [o.status for o in w.report.outcomes] == ["failed", "failed"]
         assert [o.number for o in w.report.outcomes] == [1, 2]
 
@@ -327,10 +330,11 @@ def test_a_writer_resuming_during_the_back_off_is_waited_for(tmp_path):
         thread = threading.Thread(target=writer)
         thread.start()
         try:
-            wait_for(lambda: w.names(w.done) == ["two-part.json"], "coded once complete", timeout=20)
+            wait_for(lambda: w.report.outcomes, "coded once complete", timeout=20)
         finally:
             stop.set()
             thread.join()
+        assert w.names(w.done) == ["two-part.json"]
         assert [o.status for o in w.report.outcomes] == ["coded"]
 
 

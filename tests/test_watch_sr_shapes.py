@@ -18,7 +18,8 @@ def test_a_folder_of_srs_in_every_shape_is_coded_completely(tmp_path):
             exam = draw_exam(d)
             patient = gen.Patient(f"shape-{seed}", "F", 66.0, "20240301")
             write(gen.sr(patient, exam.vendor, write_sr(d, exam)), w.inbox / f"shape-{seed}.dcm")
-        wait_for(lambda: len(w.names(w.done)) == SHAPES, f"{SHAPES} SRs in done/", timeout=120)
+        wait_for(lambda: len(w.report.outcomes) == SHAPES, f"{SHAPES} SRs handled", timeout=120)
+        assert len(w.names(w.done)) == SHAPES
         assert w.names(w.failed) == []
         coded = [o for o in w.report.outcomes if o.status == "coded"]
         assert len(coded) == SHAPES and all(len(o.results) == 1 for o in coded)
@@ -32,7 +33,8 @@ def test_a_study_with_an_unreadable_report_page_is_coded_from_its_images_with_a_
         write(gen.hologic_sc(PATIENT, "spine", "LSPINE", series="AP Lumbar Spine"), folder / "spine.dcm")
         write(gen.hologic_sc(PATIENT, "hip", "HIP", "L", series="Left Hip"), folder / "hip.dcm")
         write(gen.hologic_sc(PATIENT, "report", "", series="Report"), folder / "page.dcm")
-        wait_for(lambda: len(w.names(w.done / "exam")) == 3, "the study's three objects in done/")
+        wait_for(lambda: w.report.outcomes, "the study handled")
+        assert len(w.names(w.done / "exam")) == 3
         assert w.names(w.failed) == []
         [outcome] = [o for o in w.report.outcomes if o.status == "coded"]
         [result] = outcome.results
