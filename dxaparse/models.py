@@ -97,6 +97,7 @@ class FlagCode(StrEnum):
     VALUE_DOUBT = "value_doubt"                                      # §6.8
     CONFLICTING_VALUES = "conflicting_values"
     IMPLAUSIBLE_VALUE = "implausible_value"
+    UNCLEAR_TERM = "unclear_term"
     DAMAGED_INPUT = "damaged_input"
 
 
@@ -164,6 +165,7 @@ class DoubtReason(StrEnum):
     PATIENT_MISMATCH = "patient_mismatch"  # patient ID / name / birth date differ: objects, or header vs page
     DATE_MISMATCH = "date_mismatch"        # exam dates differ between objects or header vs page
     DAMAGED = "damaged"                    # a stream or element of the input is damaged: results may be lost
+    SAME_DAY_STUDY = "same_day_study"      # another study of the patient on the same date in the input
 
 
 class Doubt(Model):

@@ -148,4 +148,4 @@ def test_flag_keys_are_short_and_stable():
         "no_usable_score", "no_billable_study", "unknown_scan_or_site", "vfa_fracture_not_acute",
         "screening_code_alone", "below_expected_range", "impression_disagrees",
         "vertebra_exclusion_unresolved", "value_doubt", "conflicting_values", "implausible_value",
-        "damaged_input"]
+        "unclear_term", "damaged_input"]

@@ -109,6 +109,7 @@ def test_an_uncompressed_content_stream_has_its_operators_checked(tmp_path):
     (b"/Resources <<", b"/Resourcfs <<", "page 1 has no resources"),
     (b"<< /Type /Font", b"<\xbc /Type /Font", "page 1 has a damaged /Font resource /F1"),
     (b"/Font <<", b"/Fon\xf4 <<", r"page 1 resources hold a damaged name 'Fon\xf4'"),
+    (b"/Font << /F1 ", b"/Font << /F1\xa0", "page 1 sets font /F1, which its resources lack"),
     (b"/Length", b"/Lfngth", "page 1 content stream cannot be decoded (its dictionary has no /Length)"),
     (b"/FlateDecode", b"/FlateDecodf", "unknown filter /'FlateDecodf'"),
 ])
@@ -182,6 +183,21 @@ def test_damaged_element_headers_are_refused_or_flagged_never_raised(tmp_path, w
     item = outcome(damaged)
     reason = item.reason if isinstance(item, InputError) else damaged_flag(item)
     assert reason.startswith("damaged DICOM: "), what
+
+
+def test_a_value_that_lost_its_measured_value_sequence_is_doubted_not_dropped(tmp_path):
+    """One bit turns (0040,A300) Measured Value Sequence into (0040,A340), a retired tag pydicom knows:
+    the file is sound DICOM, but the T-score item has no value. The element is Type 2 (present, if
+    empty), so its absence is no blank cell: the value is doubted and the exam flagged."""
+    data = spine_and_forearm(tmp_path / "sound.dcm").read_bytes()
+    at = data.rindex(b"\x40\x00\x00\xa3SQ")   # the last one: the forearm's T-score
+    damaged = tmp_path / "damaged.dcm"
+    damaged.write_bytes(data[:at + 2] + b"\x40" + data[at + 3:])
+    result = outcome(damaged)
+    assert result.coding.category != "osteoporosis" and result.coding.needs_review
+    (doubt,) = [d for d in result.exam.doubts if d.reason is DoubtReason.UNREADABLE]
+    assert doubt.detail.startswith("SR value missing: ") and "(0040,A300)" in doubt.detail
+    assert [f.code for f in result.coding.flags] == ["value_doubt"]
 
 
 def test_a_value_type_no_sr_defines_is_damage(tmp_path):

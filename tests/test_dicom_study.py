@@ -51,6 +51,26 @@ def test_two_studies_in_one_folder(tmp_path):
     assert (second.source.kind, second.exam.scans, second.patient.sex) == ("dicom-image", [Scan.FOREARM], "M")
     b = tmp_path / "b.dcm"
     assert (second.source.path, second.source.sha256) == (str(b), sha256_file(b))
+    assert not first.exam.doubts and not second.exam.doubts   # two patients: no split day
+
+
+@pytest.mark.parametrize(("vfa_date", "split"), [(None, True), ("20240302", False)])
+def test_two_studies_of_one_patient_on_one_date_are_each_doubted(tmp_path, vfa_date, split):
+    """The VFA sent as a study of its own, or an object whose study UID a flipped digit changed: coded
+    apart, the day would bill 77080 + 77086 where coding.md allows one 77085 — so each is doubted, for a
+    person to code the day as one. On another date they are two dates of service, and nothing is said."""
+    sr_file(tmp_path / "sr.dcm", [spine_container(bmd(0.8))])
+    vfa = gen.hologic_sc(PATIENT, "img2", "LSPINE", series="IVA", bits=16)
+    vfa.StudyInstanceUID = vfa.StudyInstanceUID[:-1] + str((int(vfa.StudyInstanceUID[-1]) + 1) % 10)
+    if vfa_date:
+        vfa.StudyDate = vfa_date
+    write(vfa, tmp_path / "iva.dcm")
+    exams = list(read_path(tmp_path))
+    assert len(exams) == 2 and len({f.exam.study_uid for f in exams}) == 2
+    doubts = [[d for d in f.exam.doubts if d.reason is DoubtReason.SAME_DAY_STUDY] for f in exams]
+    assert all(len(d) == (1 if split else 0) for d in doubts)
+    if split:
+        assert doubts[0][0].field == "exam.study_uid" and "never 77080 + 77086" in doubts[0][0].detail
 
 
 def test_single_sr_file(tmp_path):

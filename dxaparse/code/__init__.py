@@ -12,9 +12,11 @@ from __future__ import annotations
 from ..models import Coding, Findings
 from .category import diagnose
 from .cpt import cpt_lines
-from .flags import in_order
+from .flags import in_order, unclear_terms
 from .icd10 import icd10_lines
+from .impression import near_misses as unclear_statement
 from .impression import read_impression, reconcile
+from .indications import near_misses as unclear_indications
 from .indications import recognise
 from .quality import uncertain_values
 from .scans import scans_performed
@@ -30,9 +32,11 @@ def code_findings(findings: Findings, settings: CodingSettings) -> Coding:
     dx = diagnose(findings.patient, findings.measurements)
     stated = read_impression(findings.impression)
     verdict = reconcile(dx, stated)
-    icd, icd_flags = icd10_lines(tables.icd10, dx, verdict, stated,
-                                 recognise(findings.indications, findings.impression), findings.vfa)
+    found = recognise(findings.indications, findings.impression)
+    icd, icd_flags = icd10_lines(tables.icd10, dx, verdict, stated, found, findings.vfa)
+    unclear = [*unclear_statement(findings.impression, stated),
+               *unclear_indications(findings.indications, findings.impression, found)]
     flags = in_order([*cpt_flags, *dx.flags, *verdict.flags, *icd_flags,
-                      *uncertain_values(findings)])
+                      *uncertain_values(findings), *unclear_terms(unclear)])
     return Coding(cpt=cpt, category=verdict.category, basis=dx.lowest.basis() if dx.lowest else None,
                   icd10=icd, flags=flags, needs_review=bool(flags))

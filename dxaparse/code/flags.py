@@ -45,6 +45,8 @@ CHECKS: dict[FlagCode, str] = {
         "check which value the report states for this site",
     FlagCode.IMPLAUSIBLE_VALUE:
         "check these numbers against the report (a lost decimal point?); implausible scores were not used",
+    FlagCode.UNCLEAR_TERM:
+        "check the spelling in the report; if the term is meant, add its code by hand",
     FlagCode.DAMAGED_INPUT:
         "the input file is damaged and results may be missing from what was read: code from the original "
         "report, or have the scanner or PACS send it again",
@@ -54,6 +56,11 @@ CHECKS: dict[FlagCode, str] = {
 def flag(key: FlagCode, detail: str) -> Flag:
     """A flag of one cause: what was found (`detail`), then what a coder should check."""
     return Flag(code=key, message=f"{detail} — {CHECKS[key]}.")
+
+
+def unclear_terms(details: list[str]) -> list[Flag]:
+    """One `unclear_term` flag for every term one letter off a coded one (code/near_miss.py)."""
+    return [flag(FlagCode.UNCLEAR_TERM, "; ".join(details))] if details else []
 
 
 def in_order(flags: list[Flag]) -> list[Flag]:

@@ -12,6 +12,7 @@ from ..models import Category, Flag, FlagCode
 from ..negation import first_affirmed
 from .category import OURS, WORDS, Diagnosis
 from .flags import flag
+from .near_miss import exact_spans, near_miss
 from .tables import impression
 
 # Same meaning in the words of the other score: not a disagreement.
@@ -45,6 +46,22 @@ def read_impression(text: str | None) -> Statement | None:
                      if category is Category.OSTEOPOROSIS else None)
             return Statement(category, words, other)
     return None
+
+
+def near_misses(text: str | None, stated: Statement | None) -> list[str]:
+    """A more severe category than the one stated (or any, with none stated) written one letter off
+    ("osteoporsis"): the category it would have coded, for an `unclear_term` flag."""
+    if not text:
+        return []
+    rules = impression()
+    taken = exact_spans(text, [p for _, patterns in rules.categories for p in patterns])
+    for category, patterns in rules.categories:
+        if stated is not None and category is stated.category:
+            return []
+        if words := near_miss(text, patterns, "diagnosis", taken):
+            return [f"the impression has '{words}', one letter from a statement of {WORDS[category]}: "
+                    "not taken as the physician's diagnosis"]
+    return []
 
 
 def reconcile(dx: Diagnosis, stated: Statement | None) -> Verdict:

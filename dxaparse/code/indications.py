@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import regex
 
 from ..negation import first_affirmed
+from .near_miss import exact_spans, near_miss
 from .tables import Indication, indications
 
 
@@ -29,6 +30,28 @@ def recognise(items: list[str], impression_text: str | None) -> list[Found]:
     rules = indications()
     return [Found(entry, evidence) for entry in rules.entries
             if (evidence := _evidence(entry, items, impression_text))]
+
+
+def near_misses(items: list[str], impression_text: str | None, found: list[Found]) -> list[str]:
+    """What looks like an indication that was not recognised, one letter off ("hyperparat(yroidism"):
+    for each entry not found, where and in which words (`near_miss`), for an `unclear_term` flag."""
+    rules = indications()
+    vocabulary = [p for entry in rules.entries for p in entry.patterns]
+    have = {f.indication.key for f in found}
+    texts = [(f"indication '{_short(item)}'", item) for item in items]
+    if impression_text:
+        texts.append(("the impression", impression_text))
+    taken = {text: exact_spans(text, vocabulary) for _, text in texts}
+    out = []
+    for entry in rules.entries:
+        if entry.key in have:
+            continue
+        use = "medication" if entry.medication else "condition"
+        for where, text in texts:
+            if words := near_miss(text, entry.patterns, use, taken[text]):
+                out.append(f"{where} has '{words}', one letter from {entry.name} ({entry.code}): not coded")
+                break
+    return out
 
 
 def _evidence(entry: Indication, items: list[str], impression_text: str | None) -> str | None:

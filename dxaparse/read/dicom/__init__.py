@@ -288,10 +288,31 @@ def read_dicom(paths: list[Path], root: Path | None = None, *, options: ReadOpti
         if obj.cut and obj.error is not None:
             yield obj.error
         studies.setdefault(obj.findings.exam.study_uid or f"no study: {path}", []).append(obj)
+    exams: list[Findings] = []
     for objects in studies.values():
         if not any(o.kind in _RESULTS for o in objects):  # nothing DXA left to code the study from
             for o in objects:
                 if not o.cut:
                     yield o.error or InputError(o.path, f"not a DXA report: {o.sop_name} holds no results")
             continue
-        yield _merge(objects, root)
+        exams.append(_merge(objects, root))
+    yield from _same_day(exams)
+
+
+def _same_day(exams: list[Findings]) -> list[Findings]:
+    """Exams of one patient on one date, in one input, each doubted: the day's scans may be split
+    between studies (a VFA sent as a study of its own, or an object whose study UID was damaged), and
+    the date of service is billed as one — an axial study and a VFA are one 77085, never 77080 + 77086
+    (docs/coding.md §1). Which scans belong together is for a person to say, not for the reader to guess."""
+    days: dict[tuple[str, object], int] = {}
+    for f in exams:
+        if f.patient.id and f.exam.date:
+            days[(f.patient.id, f.exam.date)] = days.get((f.patient.id, f.exam.date), 0) + 1
+    for f in exams:
+        if (others := days.get((f.patient.id, f.exam.date), 0) - 1) > 0:
+            f.exam.doubts = [*f.exam.doubts, Doubt(
+                field="exam.study_uid", reason=DoubtReason.SAME_DAY_STUDY,
+                detail=f"{others} other stud{'y' if others == 1 else 'ies'} of this patient on this date in "
+                       "the same input: the date of service's scans may be split between studies (an axial "
+                       "study and a VFA are one 77085, never 77080 + 77086); code the day as one")]
+    return exams

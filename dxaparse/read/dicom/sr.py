@@ -26,7 +26,7 @@ from ...models import Doubt, DoubtReason, Fracture, Frax, Measurement, Scan, Sid
 from .header import as_text
 from .scan_names import scan_of_name
 from .sr_terms import QUANTITIES, CodeEntry, sr_terms
-from .sr_values import check
+from .sr_values import FIELD_OF_KIND, check
 
 SR_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.88.11",  # Basic Text SR
@@ -306,8 +306,9 @@ class _Reader:
             self.out.menopausal_status = self.out.menopausal_status or a
 
     def _num(self, item: Dataset, c: _Concept, frame: _Frame) -> None:
-        if not item.get("MeasuredValueSequence"):
-            return  # no value (DICOM's way of leaving a cell blank)
+        present = "MeasuredValueSequence" in item
+        if present and not item.MeasuredValueSequence:
+            return  # an empty value (DICOM's way of leaving a cell blank)
         t = self._term(c, frame.scan)
         children = item.get("ContentSequence", [])
         own_site, own_side = self._modifiers(children)
@@ -319,6 +320,13 @@ class _Reader:
                         f'SR concept code and name disagree: "{c.meaning}" ({c.scheme} {c.code})')
             return
         kind = t.term if t.term in QUANTITIES else frame.quantity
+        if not present:
+            # The element is Type 2 (PS3.3 C.18.1): present, if empty. A NUM without it was not left
+            # blank but lost its value, as when a damaged byte renames (0040,A300) to another tag.
+            if kind is not None:
+                self._doubt(FIELD_OF_KIND.get(kind, "measurements"), DoubtReason.UNREADABLE,
+                            f"SR value missing: {what} has no Measured Value Sequence (0040,A300)")
+            return
         if kind is None:
             raw = vendors.normalize_label(self._units(item))
             kind = self.terms.naming_units.get(raw)

@@ -45,7 +45,7 @@ from pdfminer.pdftypes import (
     PDFStream,
     resolve1,
 )
-from pdfminer.psparser import PSEOF, PSKeyword, keyword_name, literal_name
+from pdfminer.psparser import PSEOF, PSKeyword, PSLiteral, keyword_name, literal_name
 from pdfminer.runlength import rldecode
 
 from ..limits import check_pages
@@ -201,7 +201,35 @@ def _page_problem(page: PDFPage, streams: list) -> str | None:
         for name, value in table.items():
             if not isinstance(resolve1(value), kind):
                 return f"has a damaged /{key} resource /{name}"
+    fonts = resolve1(page.resources.get("Font", {}))
+    if missing := next((name for name in _fonts_set(streams) if name not in fonts), None):
+        # /Font\xa01 0 R: the key is lost, and PDFium draws the page's text in a stand-in font (a
+        # Dingbats mark becomes an "n" and the row it marks is no longer read)
+        return f"sets font /{missing}, which its resources lack"
     return None
+
+
+def _fonts_set(streams: list[PDFStream]) -> list[str]:
+    """The font names the content streams select (`/F3 9 Tf`), in order of first use. A stream that
+    cannot be parsed or decoded gives the names before the fault: the stream check names the damage."""
+    names: dict[str, None] = {}
+    operands: list[object] = []
+    try:
+        parser = PDFContentParser(streams) if streams else None   # it decodes the first stream at once
+    except Exception:
+        return []
+    while parser is not None:
+        try:
+            _, token = parser.nextobject()
+        except Exception:  # PSEOF at the end; a decoding or syntax fault
+            break
+        if isinstance(token, PSKeyword):
+            if keyword_name(token) == "Tf" and len(operands) >= 2 and isinstance(operands[-2], PSLiteral):
+                names.setdefault(literal_name(operands[-2]), None)
+            operands.clear()
+        else:
+            operands.append(token)
+    return list(names)
 
 
 def _references(obj: object, out: set[int], depth: int = 0) -> None:
