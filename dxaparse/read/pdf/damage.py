@@ -190,6 +190,8 @@ def _page_problem(page: PDFPage, streams: list) -> str | None:
         return f"dictionary holds a damaged name {_shown(bad)}"   # a key lost: /Contents\xa010
     if not all(isinstance(s, PDFStream) for s in streams):
         return "content is not a stream"
+    if key := next((k for k, v in page.attrs.items() if k not in _PAGE_KEYS and _holds_stream(v)), None):
+        return f"holds a stream under the key /{key}, which no page has"   # /Cootents 10 0 R
     if not isinstance(page.resources, dict) or (streams and "Resources" not in page.attrs):
         return "has no resources"
     if bad := next((k for k in page.resources if not _plain_name(k)), None):
@@ -230,6 +232,21 @@ def _fonts_set(streams: list[PDFStream]) -> list[str]:
         else:
             operands.append(token)
     return list(names)
+
+
+_PAGE_KEYS = frozenset({
+    "Type", "Parent", "LastModified", "Resources", "MediaBox", "CropBox", "BleedBox", "TrimBox", "ArtBox",
+    "BoxColorInfo", "Contents", "Rotate", "Group", "Thumb", "B", "Dur", "Trans", "Annots", "AA", "Metadata",
+    "PieceInfo", "StructParents", "ID", "PZ", "SeparationInfo", "Tabs", "TemplateInstantiated", "PresSteps",
+    "UserUnit", "VP", "AF", "OutputIntents", "DPart"})
+"""The keys of a page dictionary (ISO 32000-2, table 31). A writer's own key never holds a stream; one
+that does is a damaged /Contents, and PDFium draws the page blank."""
+
+
+def _holds_stream(value: object) -> bool:
+    value = resolve1(value)
+    return isinstance(value, PDFStream) or (
+        isinstance(value, list) and any(isinstance(resolve1(v), PDFStream) for v in value))
 
 
 def _references(obj: object, out: set[int], depth: int = 0) -> None:
