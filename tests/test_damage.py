@@ -107,6 +107,9 @@ def test_an_uncompressed_content_stream_has_its_operators_checked(tmp_path):
 @pytest.mark.parametrize(("old", "new", "where"), [
     (b"/Contents ", b"/Contents\xa0", "object 2 (page content) is shown by no page"),
     (b"/Contents ", b"/Cootents ", "page 1 holds a stream under the key /Cootents, which no page has"),
+    (b"/BaseFont /Helvetica", b"/BAseFont /Helvetica",
+     "page 1 has a damaged /Font resource /F1 (no /BaseFont)"),
+    (b">>\nstream", b">>\x0bstream", "page 1 shows text that PDFium cannot draw"),
     (b"/Resources <<", b"/Resourcfs <<", "page 1 has no resources"),
     (b"<< /Type /Font", b"<\xbc /Type /Font", "page 1 has a damaged /Font resource /F1"),
     (b"/Font <<", b"/Fon\xf4 <<", r"page 1 resources hold a damaged name 'Fon\xf4'"),

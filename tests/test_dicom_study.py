@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pydicom.dataset import Dataset
 
 from dxaparse.errors import InputError
 from dxaparse.models import Doubt, DoubtReason, Scan
@@ -155,3 +156,36 @@ def test_cli_codes_a_study_with_an_unreadable_page_exit_0_and_flagged(tmp_path, 
     result = json.loads(run.out)
     assert [c["code"] for c in result["coding"]["cpt"]] == ["77080"]
     assert "value_doubt" in [f["code"] for f in result["coding"]["flags"]]
+
+
+def _study_with_vfa(folder: Path) -> Path:
+    """An SR (spine) and its VFA image: 77085 together, 77080 without the image."""
+    sr_file(folder / "sr.dcm", [spine_container(bmd(0.8))])
+    return write(gen.hologic_sc(PATIENT, "img2", "LSPINE", series="IVA", bits=16), folder / "iva.dcm")
+
+
+def test_an_object_refused_as_damaged_leaves_its_study_doubted(tmp_path):
+    """A flipped bit makes the VFA image's SOP Class UID no UID: the object is refused, and its study —
+    named by the header it still has — is coded without it, so without its VFA: doubted, never silent."""
+    iva = _study_with_vfa(tmp_path)
+    data = iva.read_bytes()
+    at = data.index(b"1.2.840.10008.5.1.4.1.1.7", data.index(b"\x08\x00\x16\x00"))  # (0008,0016)
+    iva.write_bytes(data[:at + 7] + b">" + data[at + 8:])
+    error, exam = read_path(tmp_path)
+    assert isinstance(error, InputError) and error.reason.startswith("damaged DICOM: ")
+    assert Scan.VFA not in exam.exam.scans
+    (doubt,) = [d for d in exam.exam.doubts if d.field == "source"]
+    assert doubt.reason is DoubtReason.DAMAGED
+    assert doubt.detail.startswith("an object of the input that belongs to this study was not coded with it: "
+                                   "damaged DICOM: ")
+
+
+def test_a_dicomdir_beside_a_study_is_no_missing_object(tmp_path):
+    _study_with_vfa(tmp_path / "exam")
+    ds = Dataset()
+    ds.SOPClassUID, ds.SOPInstanceUID = "1.2.840.10008.1.3.10", gen.uid("dicomdir")
+    ds.FileSetID, ds.DirectoryRecordSequence = "SYNTH", []
+    write(ds, tmp_path / "DICOMDIR")
+    error, exam = read_path(tmp_path)
+    assert error.reason == "DICOMDIR (media directory), not a report"
+    assert Scan.VFA in exam.exam.scans and exam.exam.doubts == []

@@ -55,6 +55,7 @@ VR_SWITCH = re.compile(r"Expected (explicit|implicit) VR, but found (explicit|im
 DEFER_SIZE = "16 KB"  # private scan files (Hologic P/R files, enCORE raw) are skipped, never loaded
 
 
+_VALID_UID = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 _PRIORITY = {"sr": 0, "report": 1, "image": 2, "companion": 3, "failed": 4}
 _RESULTS = {"sr", "report", "image"}   # kinds that can carry an exam on their own
 
@@ -279,14 +280,20 @@ def read_dicom(paths: list[Path], root: Path | None = None, *, options: ReadOpti
     go to the PDF reader for Encapsulated PDF reports and to the OCR of report pages sent as images.
     """
     studies: dict[str, list[_Object]] = {}
+    strays: list[_Stray] = []
     for path in paths:
         try:
             obj = _read_object(path, options, (hashes or {}).get(path))
         except InputError as err:
             yield err
+            if (peeked := _peek(path)) != DICOMDIR_CLASS:
+                strays.append(_Stray(peeked, path, err))
             continue
         if obj.cut and obj.error is not None:
             yield obj.error
+        if not obj.findings.exam.study_uid and obj.kind in _RESULTS:
+            unplaced = DamagedInput if obj.damaged else InputError
+            strays.append(_Stray(None, path, obj.error or unplaced(path, "it names no study")))
         studies.setdefault(obj.findings.exam.study_uid or f"no study: {path}", []).append(obj)
     exams: list[Findings] = []
     for objects in studies.values():
@@ -296,7 +303,48 @@ def read_dicom(paths: list[Path], root: Path | None = None, *, options: ReadOpti
                     yield o.error or InputError(o.path, f"not a DXA report: {o.sop_name} holds no results")
             continue
         exams.append(_merge(objects, root))
-    yield from _same_day(exams)
+    yield from _same_day(_with_strays(exams, strays))
+
+
+@dataclass(frozen=True)
+class _Stray:
+    """An object of the input that no study holds: refused (`error`), or read without a study UID.
+    `study`: the StudyInstanceUID its header still gives, if any."""
+
+    study: str | None
+    path: Path
+    error: InputError
+
+
+def _peek(path: Path) -> str | None:
+    """The StudyInstanceUID of an object that could not be read — or the DICOMDIR class for a media
+    directory, which is no object of any study — as far as its header still gives it; else None."""
+    try:
+        with captured():
+            ds = pydicom.dcmread(path, stop_before_pixels=True, force=True,
+                                 specific_tags=["SOPClassUID", "MediaStorageSOPClassUID", "StudyInstanceUID"])
+        if _sop_class(ds) == DICOMDIR_CLASS:
+            return DICOMDIR_CLASS
+        uid = str(ds.get("StudyInstanceUID") or "")
+    except Exception:
+        return None
+    return uid if _VALID_UID.fullmatch(uid) else None
+
+
+def _with_strays(exams: list[Findings], strays: list[_Stray]) -> list[Findings]:
+    """Each exam of a study that a stray object may belong to — its own, or any when its header names
+    none — doubted: the exam may lack what that object held (a VFA image: 77080 where 77085 was due)."""
+    for f in exams:
+        if not f.exam.study_uid:
+            continue
+        own = Path(f.source.path)
+        for stray in (s for s in strays if s.study in (None, f.exam.study_uid) and s.path != own):
+            f.exam.doubts = [*f.exam.doubts, Doubt(
+                field="source", reason=DoubtReason.DAMAGED if isinstance(stray.error, DamagedInput)
+                else DoubtReason.OBJECT_NOT_READ,
+                detail=f"an object of the input that {'may belong' if stray.study is None else 'belongs'} "
+                       f"to this study was not coded with it: {stray.error.reason}")]
+    return exams
 
 
 def _same_day(exams: list[Findings]) -> list[Findings]:

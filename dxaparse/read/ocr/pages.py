@@ -28,8 +28,7 @@ from PIL import Image
 from ...errors import InputError
 from ..limits import check_pixels
 from ..options import ReadOptions
-from ..pdf.document import _LOCK as PDFIUM_LOCK  # PDFium is not thread-safe: one lock for all its users
-from ..pdf.document import SCREENSHOT_SHARE, image_share
+from ..pdf.document import PDFIUM_LOCK, SCREENSHOT_SHARE, image_share
 from .engine import Placement
 from .prepare import TARGET_DPI, ocr_size
 

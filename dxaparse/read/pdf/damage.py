@@ -22,9 +22,12 @@ import base64
 import binascii
 import logging
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from pdfminer.lzw import lzwdecode
 from pdfminer.pdfdocument import PDFDocument
 from pdfminer.pdfinterp import PDFContentParser, PDFPageInterpreter
@@ -50,6 +53,7 @@ from pdfminer.runlength import rldecode
 
 from ..limits import check_pages
 from ..options import ReadOptions
+from .document import PDFIUM_LOCK
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 """pdfminer warns of what it repairs (an xref entry it cannot parse, a missing MediaBox): damage this
@@ -116,14 +120,18 @@ class _Check:
         except Exception:  # a page tree pdfminer cannot walk even by its fallback
             return "its page tree cannot be read"
         contents: dict[int, str] = {}
+        with_text: list[int] = []
         for number, page in enumerate(pages, 1):
             try:
                 streams = [resolve1(s) for s in page.contents] if isinstance(page.contents, list) else [None]
-                problem = _page_problem(page, streams)
+                shown = _Shown.of(streams) if all(isinstance(s, PDFStream) for s in streams) else _Shown()
+                problem = _page_problem(page, streams, shown)
             except Exception:  # an object the page refers to that pdfminer cannot parse
                 problem = "refers to an object that cannot be parsed"
             if problem:
                 return f"page {number} {problem}"
+            if shown.texts:
+                with_text.append(number)
             for stream in streams:
                 contents.setdefault(stream.objid, f"page {number} content stream")
         referenced: set[int] = set()
@@ -153,6 +161,8 @@ class _Check:
                 continue   # no page content: a CMap or font program some writers leave unused
             # page content no page shows: a page dictionary whose /Contents key was damaged away
             return f"object {objid} (page content) is shown by no page"
+        if number := next(iter(_undrawn(self.path, self.password, with_text)), None):
+            return f"page {number} shows text that PDFium cannot draw (a stream it cannot find)"
         return None
 
     def _objids(self) -> list[int]:
@@ -183,7 +193,7 @@ class _Check:
             self._fh.close()
 
 
-def _page_problem(page: PDFPage, streams: list) -> str | None:
+def _page_problem(page: PDFPage, streams: list, shown: _Shown) -> str | None:
     """What a page needs to show its text and is missing: a damaged dictionary loses its /Resources or
     /Contents key, a damaged object its font or image (PDFium then draws the page without them)."""
     if bad := next((k for k in page.attrs if not _plain_name(k)), None):
@@ -204,34 +214,90 @@ def _page_problem(page: PDFPage, streams: list) -> str | None:
             if not isinstance(resolve1(value), kind):
                 return f"has a damaged /{key} resource /{name}"
     fonts = resolve1(page.resources.get("Font", {}))
-    if missing := next((name for name in _fonts_set(streams) if name not in fonts), None):
+    for name, value in fonts.items():
+        if lacks := _font_lacks(resolve1(value)):
+            return f"has a damaged /Font resource /{name} (no /{lacks})"
+    if missing := next((name for name in shown.fonts if name not in fonts), None):
         # /Font\xa01 0 R: the key is lost, and PDFium draws the page's text in a stand-in font (a
         # Dingbats mark becomes an "n" and the row it marks is no longer read)
         return f"sets font /{missing}, which its resources lack"
     return None
 
 
-def _fonts_set(streams: list[PDFStream]) -> list[str]:
-    """The font names the content streams select (`/F3 9 Tf`), in order of first use. A stream that
-    cannot be parsed or decoded gives the names before the fault: the stream check names the damage."""
-    names: dict[str, None] = {}
-    operands: list[object] = []
-    try:
-        parser = PDFContentParser(streams) if streams else None   # it decodes the first stream at once
-    except Exception:
-        return []
-    while parser is not None:
+@dataclass(frozen=True)
+class _Shown:
+    """What a page's content streams show: the fonts they select (`/F3 9 Tf`), in order of first use,
+    and how many strings they show (`Tj`, `TJ`, `'`, `"`)."""
+
+    fonts: tuple[str, ...] = ()
+    texts: int = 0
+
+    @classmethod
+    def of(cls, streams: list[PDFStream]) -> _Shown:
+        """A stream that cannot be parsed or decoded gives what came before the fault: the stream
+        check names the damage."""
+        names: dict[str, None] = {}
+        texts = 0
+        operands: list[object] = []
         try:
-            _, token = parser.nextobject()
-        except Exception:  # PSEOF at the end; a decoding or syntax fault
-            break
-        if isinstance(token, PSKeyword):
-            if keyword_name(token) == "Tf" and len(operands) >= 2 and isinstance(operands[-2], PSLiteral):
-                names.setdefault(literal_name(operands[-2]), None)
-            operands.clear()
-        else:
-            operands.append(token)
-    return list(names)
+            parser = PDFContentParser(streams) if streams else None  # it decodes the first stream at once
+        except Exception:
+            return cls()
+        while parser is not None:
+            try:
+                _, token = parser.nextobject()
+            except Exception:  # PSEOF at the end; a decoding or syntax fault
+                break
+            if isinstance(token, PSKeyword):
+                op = keyword_name(token)
+                if op == "Tf" and len(operands) >= 2 and isinstance(operands[-2], PSLiteral):
+                    names.setdefault(literal_name(operands[-2]), None)
+                elif op in _SHOW_TEXT and any(operands):
+                    texts += 1
+                operands.clear()
+            else:
+                operands.append(token)
+        return cls(tuple(names), texts)
+
+
+_SHOW_TEXT = {"Tj", "TJ", "'", '"'}
+
+
+def _font_lacks(font: object) -> str | None:
+    """The key a font dictionary needs and lacks: every font names its /Subtype, and all but a Type 3
+    font its /BaseFont (ISO 32000-2, 9.6–9.7). Without it, PDFium draws in a stand-in font: a
+    /BAseFont ZapfDingbats turns each ■ mark into an "n", and the row it marks is no longer read."""
+    subtype = resolve1(font.get("Subtype")) if isinstance(font, dict) else None
+    if subtype is None:
+        return "Subtype"
+    if literal_name(subtype) != "Type3" and "BaseFont" not in font:
+        return "BaseFont"
+    return None
+
+
+def _undrawn(path: Path, password: str, pages: list[int]) -> list[int]:
+    """Of `pages` (numbered from 1), whose content shows text, those on which PDFium finds no object:
+    PDFium drops a stream it cannot find (`>>` and `stream` parted by a byte that is no PDF white
+    space), where pdfminer reads it."""
+    if not pages:
+        return []
+    with PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(str(path), password=password or None)
+        except pdfium.PdfiumError:
+            return []   # the reader says why it cannot be opened
+        try:
+            out = []
+            for number in pages:
+                page = pdf[number - 1]
+                try:
+                    if pdfium_c.FPDFPage_CountObjects(page.raw) == 0:
+                        out.append(number)
+                finally:
+                    page.close()
+            return out
+        finally:
+            pdf.close()
 
 
 _PAGE_KEYS = frozenset({

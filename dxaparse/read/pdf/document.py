@@ -21,7 +21,8 @@ from ..layout.words import Word
 from ..limits import check_pages
 from ..options import DEFAULTS, ReadOptions
 
-_LOCK = threading.Lock()
+PDFIUM_LOCK = threading.Lock()
+"""PDFium is not thread-safe: one lock for all its users (this reader, the damage check, OCR)."""
 _GAP = 0.5
 """A gap wider than this many character heights ends a word even where PDFium put no space."""
 SCREENSHOT_SHARE = 0.2
@@ -56,7 +57,7 @@ def read_text_layer(path: Path, options: ReadOptions = DEFAULTS) -> TextLayer:
     """Every word of every page; `InputError` for encrypted, corrupt, empty or image-only files, and for
     more pages than `options.max_pages` (PDFium counts them from the page tree: no page is loaded)."""
     password = options.password
-    with _LOCK:
+    with PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(str(path), password=password)
         except pdfium.PdfiumError as err:
