@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     try:  # before any input is read: a wrong -o must not cost a long run
-        out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+        out = args.output.open("w", encoding="utf-8", newline="") if args.output else sys.stdout
     except OSError as err:
         return error("code", f"cannot write {args.output}: {err.strerror or err}")
     # In this process, under an alarm: a child process per input would double a one-report run's time.

@@ -19,7 +19,7 @@ Emitter = Callable[[list["ExamResult"], bool], str]
 HL7_KINDS = ("dft", "oru")
 """The HL7 v2 messages a result can be sent as: DFT^P03 charges, ORU^R01 results."""
 
-EXTENSIONS = {"json": "json", "csv": "csv", "hl7": "hl7", "fhir": "json"}
+EXTENSIONS = {"json": "json", "csv": "csv", "csv-measurements": "csv", "hl7": "hl7", "fhir": "json"}
 """Each format's file name extension (export files of `watch` / `pacs --out-dir`)."""
 
 
@@ -35,6 +35,7 @@ def _lazy(module: str, name: str) -> Emitter:
 FORMATS: dict[str, Emitter] = {
     "json": _lazy("json_out", "to_json"),
     "csv": _lazy("csv_out", "to_csv"),
+    "csv-measurements": _lazy("csv_out", "to_measurements_csv"),
     "hl7": _lazy("hl7", "to_hl7"),
     "fhir": _lazy("fhir", "to_fhir"),
 }

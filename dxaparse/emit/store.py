@@ -95,6 +95,18 @@ MIGRATIONS = [
     CREATE UNIQUE INDEX exams_study_current ON exams(study_uid) WHERE current AND study_uid <> '';
     CREATE UNIQUE INDEX exams_supersedes ON exams(supersedes)
     """,
+    # 4: the columns `export` filters on besides those above: the accession number, and the billing
+    # status, which `set_billing` keeps equal to the result's `billing.status` (a result stored before
+    # billing states existed has none: it reads back held, `not_assessed`, and is held here too).
+    """
+    ALTER TABLE exams ADD COLUMN accession TEXT;
+    ALTER TABLE exams ADD COLUMN billing_status TEXT NOT NULL DEFAULT 'held';
+    UPDATE exams SET accession = json_extract(result_json, '$.exam.accession'),
+        billing_status = COALESCE(json_extract(result_json, '$.billing.status'), 'held')
+     WHERE json_valid(result_json);
+    CREATE INDEX exams_accession ON exams(accession);
+    CREATE INDEX exams_billing_status ON exams(billing_status)
+    """,
 ]
 """Schema changes in order; `PRAGMA user_version` counts those applied. Append, never edit."""
 
@@ -122,6 +134,71 @@ class StoredVersion:
     # HL7 control IDs).
     supersedes: str | None
     current: bool
+
+
+class Stored(NamedTuple):
+    """A stored result as `export` writes it: the result, its version, and when it was stored (UTC,
+    ISO 8601, as `created_at` holds it)."""
+
+    result: ExamResult
+    version: StoredVersion
+    stored_at: str
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which stored results an export writes; every criterion given must hold (AND).
+
+    - `since` / `until`: stored at or after / at or before (UTC; a naive date-time is UTC). A date is
+      its whole day: `until` 2026-11-30 includes every result stored that day.
+    - `held`: results whose charge is held (`billing.status` held; released ones are not).
+    - `needs_review`: results whose coding needs a coder's look (`coding.needs_review`).
+    - `study_uid`, `accession`: results of that study, of that accession number (exact match).
+    - `all_versions`: the superseded versions too; by default each study's current result only.
+    """
+
+    since: dt.datetime | dt.date | None = None
+    until: dt.datetime | dt.date | None = None
+    held: bool = False
+    needs_review: bool = False
+    study_uid: str | None = None
+    accession: str | None = None
+    all_versions: bool = False
+
+    def bounds(self) -> tuple[str, str | None]:
+        """`created_at` >= the first, and < the second when there is an `until`: text in `created_at`'s
+        own form (`_now`), so SQLite compares them as text, on the index."""
+        return _instant(self.since) if self.since else "", _after(self.until) if self.until else None
+
+    def where(self) -> tuple[str, list]:
+        """The SQL condition on `exams e` and its parameters."""
+        low, high = self.bounds()
+        terms, params = ["e.created_at >= ?"], [low]
+        for wanted, term, param in ((high is not None, "e.created_at < ?", high),
+                                    (not self.all_versions, "e.current", None),
+                                    (self.held, "e.billing_status = ?", "held"),
+                                    (self.needs_review, "e.needs_review", None),
+                                    (self.study_uid is not None, "e.study_uid = ?", self.study_uid),
+                                    (self.accession is not None, "e.accession = ?", self.accession)):
+            if wanted:
+                terms.append(term)
+                params += [param] if param is not None else []
+        return " AND ".join(terms), params
+
+
+def _instant(when: dt.datetime | dt.date) -> str:
+    """A date's first instant, or a date-time in UTC, as `created_at` is written."""
+    if not isinstance(when, dt.datetime):
+        return when.isoformat()
+    when = when.astimezone(dt.UTC) if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return when.isoformat(timespec="microseconds")
+
+
+def _after(when: dt.datetime | dt.date) -> str:
+    """The first instant after `until`: the next day for a date, the next microsecond for a date-time."""
+    if isinstance(when, dt.datetime):
+        return _instant(when + dt.timedelta(microseconds=1))
+    return (when + dt.timedelta(days=1)).isoformat()
 
 
 class _Head(NamedTuple):
@@ -260,12 +337,13 @@ class Store:
             db.execute("UPDATE exams SET current = 0 WHERE id = ?", (head.id,))
         exam_id = db.execute(
             "INSERT INTO exams(sha256, source_path, source_kind, vendor, study_uid, exam_date, category, "
-            "needs_review, result_json, created_at, version, supersedes, current) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            "needs_review, result_json, created_at, version, supersedes, current, accession, billing_status) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
             (r.source.sha256, r.source.path, r.source.kind, r.source.vendor, r.exam.study_uid,
              r.exam.date.isoformat() if r.exam.date else None, r.coding.category.value,
              int(r.coding.needs_review), r.model_dump_json(), _now(),
-             _Head.successor(head).version, head.id if head else None)).lastrowid
+             _Head.successor(head).version, head.id if head else None, r.exam.accession,
+             r.billing.status.value)).lastrowid
         db.executemany(
             "INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(exam_id, n, m.site.value, m.side, m.label, " ".join(m.vertebrae), m.bmd, m.bmc, m.area,
@@ -325,8 +403,8 @@ class Store:
                 raise KeyError(sha256)
             result = ExamResult.model_validate_json(row[0])
             result.billing = billing
-            db.execute("UPDATE exams SET result_json = ? WHERE sha256 = ?",
-                       (result.model_dump_json(), sha256))
+            db.execute("UPDATE exams SET result_json = ?, billing_status = ? WHERE sha256 = ?",
+                       (result.model_dump_json(), billing.status.value, sha256))
         return result
 
     def find(self, prefix: str) -> list[ExamResult]:
@@ -385,23 +463,31 @@ class Store:
         """(result, version) of each study's current result — with `all_versions`, of every stored exam
         — in the order stored; `since`: only those stored at or after it (UTC). Current only by
         default, because that is what a count of exams or charges must read."""
-        if isinstance(since, dt.datetime):
-            since = since.astimezone(dt.UTC) if since.tzinfo else since.replace(tzinfo=dt.UTC)
-            bound = since.isoformat(timespec="microseconds")
-        else:
-            bound = since.isoformat() if since else ""
+        selection = Selection(since=since, all_versions=all_versions)
+        return ((stored.result, stored.version) for stored in self.select(selection))
+
+    def select(self, selection: Selection) -> Iterator[Stored]:
+        """The stored results `selection` picks, in the order stored, filtered in SQL: an export of a few
+        exams out of a large store reads those exams only."""
+        where, params = selection.where()
         from ..models import ExamResult
 
         # A connection of its own: a long export must not hold the writers' lock.
         db = self._connect()
         try:
-            rows = db.execute(f"SELECT e.result_json, {_VERSION} FROM exams e "
-                              "LEFT JOIN exams p ON p.id = e.supersedes WHERE e.created_at >= ? "
-                              f"{'' if all_versions else 'AND e.current'} ORDER BY e.id", (bound,))
-            for text, *version in rows:
-                yield ExamResult.model_validate_json(text), _version(version)
+            rows = db.execute(f"SELECT e.result_json, e.created_at, {_VERSION} FROM exams e "
+                              f"LEFT JOIN exams p ON p.id = e.supersedes WHERE {where} ORDER BY e.id", params)
+            for text, stored_at, *version in rows:
+                yield Stored(ExamResult.model_validate_json(text), _version(version), stored_at)
         finally:
             db.close()
+
+    def stored_at(self, sha256: str) -> str | None:
+        """When the exam with this content hash was stored (UTC, ISO 8601); None if it is not stored.
+        Inside an `add`'s `on_new`, the time of the commit being made."""
+        with self._lock:
+            row = self._db.execute("SELECT created_at FROM exams WHERE sha256 = ?", (sha256,)).fetchone()
+        return row[0] if row else None
 
     def close(self) -> None:
         with self._lock:

@@ -11,26 +11,30 @@ its preliminary ORU^R01 alone; `dxaparse release` writes the charge once it is r
 csv files say its version and the result it supersedes, as `dxaparse export` does, so a pick-up job
 can replace the earlier result instead of counting both. The version is the one the store assigns in
 the commit: the files are rendered with the predicted one and rendered again in the commit if another
-writer stored a result of the study in between.
+writer stored a result of the study in between. The csv files also say when the result was stored,
+which only the commit knows: they are rendered again in it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
 from ..emit import EXTENSIONS, FORMATS, HL7_KINDS
-from ..emit.csv_out import stored_csv
+from ..emit.csv_out import stored_csv, stored_measurements_csv
 from ..emit.hl7 import hl7_messages
 from ..emit.json_out import stored_json
 from ..emit.store import Inputs, Store, StoredVersion
 from ..models import ExamResult
 
-VERSIONED: dict[str, Callable[[ExamResult, StoredVersion], str]] = {"json": stored_json, "csv": stored_csv}
+VERSIONED: dict[str, Callable[[ExamResult, StoredVersion], str]] = {
+    "json": stored_json, "csv-measurements": stored_measurements_csv}
 """Formats whose files carry the result's version; hl7 says it its own way (a correction), fhir not."""
+STAMPED: dict[str, Callable[[ExamResult, StoredVersion, str | None], str]] = {"csv": stored_csv}
+"""Formats whose files carry the version and when the result was stored (`Store.stored_at`)."""
 
 PENDING = ".pending"
 
@@ -94,19 +98,28 @@ class ResultSink:
         """Inside the store's commit of a new exam: its exports under pending names, rendered again
         when the store assigned another version than planned (an earlier exam of the same commit, or
         another process, stored a result of the study meanwhile)."""
+        stored_at = self.store.stored_at(result.source.sha256)
         if version != planned:
-            texts = self._render(result, version)
+            texts = self._render(result, version, stored_at)
+        elif STAMPED.keys() & set(self.formats):
+            stamped = dict(self._render(result, version, stored_at, STAMPED))
+            texts = [(fmt, stamped.get(fmt, text)) for fmt, text in texts]
         pending += [self._write_pending(fmt, result.source.sha256, text) for fmt, text in texts]
 
-    def _render(self, result: ExamResult, version: StoredVersion) -> list[tuple[str, str]]:
+    def _render(self, result: ExamResult, version: StoredVersion, stored_at: str | None = None,
+                only: Collection[str] | None = None) -> list[tuple[str, str]]:
+        """The configured formats' texts (those in `only`, if given); `stored_at` None before the commit."""
         texts = []
+        formats = [fmt for fmt in self.formats if only is None or fmt in only]
         billed = None
-        if "hl7" in self.formats and version.supersedes:
+        if "hl7" in formats and version.supersedes:
             billed = self.store.latest(result.exam.study_uid, before=result.source.sha256, billed=True)
-        for fmt in self.formats:
+        for fmt in formats:
             try:
                 if fmt == "hl7":  # an amended result corrects the results and credits the billed charge
                     text = "".join(er7 + "\n" for _, er7 in hl7_messages(result, billed, HL7_KINDS))
+                elif fmt in STAMPED:
+                    text = STAMPED[fmt](result, version, stored_at)
                 elif fmt in VERSIONED:
                     text = VERSIONED[fmt](result, version)
                 else:
