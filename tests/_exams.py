@@ -57,3 +57,39 @@ def findings_json(folder: Path, name: str, n: int) -> Path:
     path = folder / name
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
+
+
+HELD = {"status": "held", "holds": [{"reason": "needs_review", "message": "flagged"}]}
+FILED = {  # name: (study_uid, accession, billing, needs_review, when stored (created_at))
+    "s1v1": ("1.2.9.1", "A1", {"status": "ready"}, False, "2026-01-10T10:00:00.000000+00:00"),
+    "s1v2": ("1.2.9.1", "A1", HELD, True, "2026-01-20T10:00:00.000000+00:00"),
+    "s2": ("1.2.9.2", "A2", HELD, False, "2026-01-20T23:59:59.500000+00:00"),
+    "s3": ("1.2.9.3", "A3", HELD, False, "2026-02-01T00:00:00.000000+00:00"),
+    "pdf": (None, None, {"status": "ready"}, True, "2026-02-15T08:00:00.000000+00:00"),
+}
+"""A store's worth of exams for the export filters: study 1.2.9.1 amended (version 2 current, held and
+needing review), a held study, one released after it was stored (`fill`), one without a study UID."""
+
+
+def fill(store) -> dict[str, str]:
+    """Store the `FILED` exams at their times; returns name → content hash. `s3` is released after it
+    was stored, as `dxaparse release` does (`Store.set_billing`)."""
+    import sqlite3
+
+    from dxaparse.billing import release
+
+    shas = {}
+    for n, (name, (study, accession, billing, review, _)) in enumerate(FILED.items(), 100):
+        flags = [{"code": "impression_disagrees", "message": "impression differs"}] if review else []
+        coding = exam().coding.model_dump() | {"needs_review": review, "flags": flags}
+        r = exam(n, billing=billing, coding=coding)
+        r.exam.study_uid, r.exam.accession = study, accession
+        store.add(r)
+        shas[name] = r.source.sha256
+    store.set_billing(shas["s3"], release(store.find(shas["s3"])[0].billing, "coder", "checked"))
+    db = sqlite3.connect(store.path)
+    with db:
+        db.executemany("UPDATE exams SET created_at = ? WHERE sha256 = ?",
+                       [(FILED[name][4], sha) for name, sha in shas.items()])
+    db.close()
+    return shas

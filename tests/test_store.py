@@ -186,7 +186,9 @@ def test_export_command_dumps_jsonl_and_csv(store, cli, tmp_path):
     assert run.code == 0 and run.out.count("\n") == 1  # header only
     out = tmp_path / "all.csv"
     assert cli("export", "--store", str(store.path), "--format", "csv", "-o", str(out)).code == 0
-    assert out.read_text().count("\n") == 1 + 2 * len(exam().measurements)
+    assert out.read_bytes().count(b"\r\n") == 1 + 2 * len(exam().coding.cpt)
+    assert cli("export", "--store", str(store.path), "--format", "csv-measurements", "-o", str(out)).code == 0
+    assert out.read_bytes().count(b"\r\n") == 1 + 2 * len(exam().measurements)
 
 
 def test_export_refuses_a_missing_store(cli, tmp_path):

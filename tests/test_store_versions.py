@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dxaparse.emit.csv_out import COLUMNS, VERSION_COLUMNS
+from dxaparse.emit.csv_out import COLUMNS, STORED_LINE_COLUMNS, VERSION_COLUMNS
 from dxaparse.emit.store import MIGRATIONS, Store, StoredVersion
 from dxaparse.serve.sink import ResultSink
 
@@ -69,12 +69,15 @@ def test_case_7_export_writes_the_current_result_and_with_all_versions_the_histo
     for extra, expected in (((), {(_sha(2), "1", "", "1"), (_sha(3), "2", _sha(1), "1")}),
                             (("--all-versions",), {(_sha(1), "1", "", "0"), (_sha(2), "1", "", "1"),
                                                    (_sha(3), "2", _sha(1), "1")})):
-        run = cli("export", "--store", str(store.path), "--format", "csv", *extra)
-        reader = csv.DictReader(io.StringIO(run.out))
-        assert reader.fieldnames == COLUMNS + VERSION_COLUMNS  # added last: no column moves
-        rows = list(reader)
-        assert {(r["sha256"], r["version"], r["supersedes"], r["current"]) for r in rows} == expected
-        assert len(rows) == len(expected) * len(exam().measurements)
+        for fmt, columns, per_exam in (
+                ("csv", STORED_LINE_COLUMNS, len(exam().coding.cpt)),
+                ("csv-measurements", COLUMNS + VERSION_COLUMNS, len(exam().measurements))):
+            run = cli("export", "--store", str(store.path), "--format", fmt, *extra)
+            reader = csv.DictReader(io.StringIO(run.out))
+            assert reader.fieldnames == columns  # version columns last: no column moves
+            rows = list(reader)
+            assert {(r["sha256"], r["version"], r["supersedes"], r["current"]) for r in rows} == expected
+            assert len(rows) == len(expected) * per_exam
 
 
 def test_export_since_keeps_to_the_current_results(store, cli):
@@ -203,15 +206,21 @@ def test_any_commit_sequence_leaves_one_current_result_per_chain(study_of, batch
 
 def test_amended_result_files_say_their_version(store, tmp_path):
     out = tmp_path / "out"
-    sink = ResultSink(store, out, ["json", "csv", "fhir"])
+    sink = ResultSink(store, out, ["json", "csv", "csv-measurements", "fhir"])
     first, amended = _of_study(1, STUDY), _of_study(2, STUDY)
     assert sink.commit([first]) == [True]
     assert sink.commit([amended]) == [True]
     doc = json.loads((out / "json" / f"{_sha(2)}.json").read_text())
     assert doc["store"] == {"version": 2, "supersedes": _sha(1), "current": True}
     assert json.loads((out / "json" / f"{_sha(1)}.json").read_text())["store"]["version"] == 1
-    rows = list(csv.DictReader(io.StringIO((out / "csv" / f"{_sha(2)}.csv").read_text())))
-    assert {(r["version"], r["supersedes"], r["current"]) for r in rows} == {("2", _sha(1), "1")}
+    for fmt in ("csv", "csv-measurements"):
+        rows = list(csv.DictReader(io.StringIO((out / fmt / f"{_sha(2)}.csv").read_text())))
+        assert {(r["version"], r["supersedes"], r["current"]) for r in rows} == {("2", _sha(1), "1")}
+    # the csv file says when the result was stored: the commit's time, as the store holds it
+    for n in (1, 2):
+        rows = list(csv.DictReader(io.StringIO((out / "csv" / f"{_sha(n)}.csv").read_text())))
+        assert {r["stored_at"] for r in rows} == {store.stored_at(_sha(n))}
+        assert store.stored_at(_sha(n)).endswith("+00:00")
     assert "store" not in json.loads((out / "fhir" / f"{_sha(2)}.json").read_text())
 
 
