@@ -156,7 +156,7 @@ def test_no_charge_item_without_a_cpt_line_and_no_made_up_date_or_id():
     assert report.result is None and report.effectiveDateTime is None
     assert [i.system for i in report.identifier] == ["urn:dxaparse:sha256"]  # no study UID, no accession
     (patient,) = res["Patient"]
-    assert [i.system for i in patient.identifier] == ["urn:ietf:rfc:3986"]  # dxaparse's own, no MRN
+    assert [i.system for i in patient.identifier] == ["urn:dxaparse:resource"]  # dxaparse's own, no MRN
     undated = exam(6, exam={"accession": "A1"}, billing={"status": "held", "holds": [
         {"reason": "missing_exam_date", "message": "no date"}]})
     charges = _of(undated)["ChargeItem"]

@@ -5,8 +5,8 @@ fhir.resources.
 fhir.resources 8 ships R5 (default), R4B (4.3.0) and STU3 models; R4B is its R4 line — Bundle, Patient,
 ImagingStudy, DiagnosticReport, Observation and ChargeItem are unchanged from R4 (4.0.1) in every
 element used here. Resource ids are UUIDs derived from the content hash (the ImagingStudy's from the
-Study Instance UID), so exporting an exam again gives the same ids; every resource also carries that
-UUID as an identifier, which is what a `transaction` Bundle's conditional creates search for.
+Study Instance UID), so exporting an exam again gives the same ids; every resource also carries a
+deterministic identifier, which is what a `transaction` Bundle's conditional creates search for.
 
 A held exam (`billing.status` held) is `preliminary`, its report and observations alike, and its
 ChargeItems `planned` (not to be billed yet), until released; the billing state, holds and review flags
@@ -38,7 +38,7 @@ HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 """HCPCS Level II: the alphabetic modifiers (TC, XU, GA, GZ, GY); the numeric ones (26, 52, 53, 59)
 are CPT's."""
 IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
-URI = "urn:ietf:rfc:3986"
+RESOURCE = "urn:dxaparse:resource"
 DICOM_UID = "urn:dicom:uid"
 SHA256 = "urn:dxaparse:sha256"
 LOCAL = "urn:dxaparse:observation"
@@ -183,8 +183,10 @@ def _accession(accession: str) -> dict:
 
 
 def _own(sha: str, part: str) -> dict:
-    """The resource's deterministic identifier: its UUID as a URI."""
-    return {"system": URI, "value": _urn(_id(sha, part))}
+    """The resource's deterministic identifier: the exam's content hash and the part. Not the fullUrl
+    (`urn:uuid:…`): servers rewrite every string equal to a fullUrl into the reference they assign,
+    which would leave nothing for the next conditional create to find."""
+    return {"system": RESOURCE, "value": f"{sha}:{part}"}
 
 
 def _key(identifier: dict) -> str:
