@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..emit import FORMATS
 from ..errors import InputError
-from .options import error
+from .options import add_fhir_bundle, error, fhir_bundle
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -18,6 +18,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                    help="DICOM object, folder holding one exam, PDF report, or findings JSON")
     p.add_argument("--format", choices=sorted(FORMATS), default="json", help="output format (default json)")
+    add_fhir_bundle(p)
     p.add_argument("--config", type=Path, help="site coding settings (TOML); see docs/configuration.md")
     p.add_argument("--password", help="password of encrypted PDF reports")
     p.add_argument("--no-ocr", dest="ocr", action="store_false", help="never OCR image-only reports")
@@ -33,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
     from ..isolate import Limits, code_here
     from ..pipeline import process
 
+    bundle_type, problem = fhir_bundle(args, [args.format])
+    if problem:
+        return error("code", problem)
     settings = load_settings(args.config)
     try:  # before any input is read: a wrong -o must not cost a long run
         out = args.output.open("w", encoding="utf-8", newline="") if args.output else sys.stdout
@@ -58,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
                 say(f"dxaparse: {item}", file=sys.stderr)
             else:
                 results.append(item)
-    text = FORMATS[args.format](results, len(args.paths) > 1) if results else ""
+    options = {"bundle_type": bundle_type} if args.format == "fhir" else {}
+    text = FORMATS[args.format](results, len(args.paths) > 1, **options) if results else ""
     if args.output:
         with out:
             out.write(text)

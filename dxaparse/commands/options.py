@@ -1,11 +1,11 @@
-"""Option parsers and the error line the service commands (watch, pacs, batch) share."""
+"""Option parsers, shared options and the error line the commands (code, watch, pacs, batch) share."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from ..emit import EXTENSIONS
+from ..emit import EXTENSIONS, FHIR_BUNDLES
 
 
 def seconds(text: str) -> float:
@@ -35,6 +35,21 @@ def formats(text: str) -> list[str]:
     if not chosen or any(f not in EXTENSIONS for f in chosen):
         raise argparse.ArgumentTypeError(f"choose from {','.join(EXTENSIONS)}")
     return chosen
+
+
+def add_fhir_bundle(p: argparse.ArgumentParser) -> None:
+    """`--fhir-bundle`, the one definition `code`, `watch` and `pacs` share."""
+    p.add_argument("--fhir-bundle", choices=FHIR_BUNDLES, metavar="|".join(FHIR_BUNDLES),
+                   help="how each exam is written as FHIR: a collection Bundle (default), or a transaction "
+                        "Bundle a FHIR server takes in one POST, re-sendable without duplicates "
+                        "(docs/exports.md#fhir-r4)")
+
+
+def fhir_bundle(args: argparse.Namespace, chosen: list[str]) -> tuple[str, str | None]:
+    """The Bundle type, and the error when `--fhir-bundle` was given without the fhir format."""
+    if args.fhir_bundle and "fhir" not in chosen:
+        return "collection", "--fhir-bundle needs the fhir format"
+    return args.fhir_bundle or "collection", None
 
 
 def error(command: str, message: str, status: int = 2) -> int:

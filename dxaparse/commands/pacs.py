@@ -17,7 +17,7 @@ from ..emit import EXTENSIONS, HL7_KINDS
 from ..emit.store import Store, StoreError, default_path
 from ..quiet import captured
 from ..serve.pacs.defaults import ACSE_TIMEOUT, NETWORK_TIMEOUT, WORKERS
-from .options import error, formats, jobs, positive_seconds, seconds
+from .options import add_fhir_bundle, error, fhir_bundle, formats, jobs, positive_seconds, seconds
 from .privacy import withhold_library_messages
 
 
@@ -55,6 +55,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--out-format", type=formats, default=["json"], metavar="LIST",
                    help=f"comma-separated export formats for --out-dir: {','.join(EXTENSIONS)} "
                         "(default json)")
+    add_fhir_bundle(p)
     p.add_argument("--config", type=Path, help="site coding settings (TOML); see docs/configuration.md")
     p.add_argument("--no-ocr", dest="ocr", action="store_false", help="never OCR image-only PDF reports")
     p.add_argument("--mllp", type=_host_port, metavar="HOST:PORT",
@@ -82,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
 
     if bool(args.tls_cert) != bool(args.tls_key):
         return error("pacs", "--tls-cert and --tls-key go together")
+    chosen = args.out_format if args.out_dir else []
+    bundle_type, problem = fhir_bundle(args, chosen)
+    if problem:
+        return error("pacs", problem)
     store_path = (args.store or default_path()).resolve()
     if args.verbose < 2:  # pynetdicom's INFO repeats ours
         logging.getLogger("pynetdicom").setLevel(logging.WARNING)
@@ -91,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         context = tls_context(args.tls_cert, args.tls_key, args.tls_ca) if args.tls_cert else None
         with Store(store_path) as store:
-            sink = ResultSink(store, args.out_dir, args.out_format if args.out_dir else ())
+            sink = ResultSink(store, args.out_dir, chosen, fhir_bundle=bundle_type)
             mllp = None
             if args.mllp:
                 queue = args.mllp_queue or store_path.with_name(store_path.name + ".mllp-outbox")

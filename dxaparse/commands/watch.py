@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..emit import EXTENSIONS
 from ..emit.store import Store, StoreError, default_path, network_filesystem
-from .options import error, formats, positive_seconds, seconds
+from .options import add_fhir_bundle, error, fhir_bundle, formats, positive_seconds, seconds
 from .privacy import InputNames, input_label, withhold_library_messages
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--out-format", type=formats, metavar="LIST",
                    help=f"export formats for --out-dir, comma-separated: {','.join(EXTENSIONS)} "
                         "(default json)")
+    add_fhir_bundle(p)
     p.add_argument("--config", type=Path, help="site coding settings (TOML); see docs/configuration.md")
     p.add_argument("--no-ocr", dest="ocr", action="store_false", help="never OCR image-only reports")
     p.add_argument("--once", action="store_true", help="process what is there, exit when the folder is idle")
@@ -73,6 +74,10 @@ def run(args: argparse.Namespace) -> int:
         return error("watch", f"{args.folder}: not a folder")
     if args.out_format and not out_dir:
         return error("watch", "--out-format needs --out-dir")
+    chosen = (args.out_format or ["json"]) if out_dir else []
+    bundle_type, problem = fhir_bundle(args, chosen)
+    if problem:
+        return error("watch", problem)
     for what, path in (("store", store_path), ("--out-dir", out_dir)):
         if path and path.is_relative_to(root):
             return error("watch", f"the {what} must not be inside the watched folder "
@@ -90,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         handler.addFilter(InputNames(root, args.log_paths))
     try:
         with Store(store_path) as store:
-            sink = ResultSink(store, out_dir, (args.out_format or ["json"]) if out_dir else ())
+            sink = ResultSink(store, out_dir, chosen, fhir_bundle=bundle_type)
             watcher = Watcher(options, settings, sink, printer)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: watcher.stop())

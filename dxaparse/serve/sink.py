@@ -9,7 +9,8 @@ what the PACS hook sends for it (`emit.hl7.hl7_messages`): the corrected ORU^R01
 charges changed, a credit of the last billed ones and the new charge. A held exam's hl7 file holds
 its preliminary ORU^R01 alone; `dxaparse release` writes the charge once it is released. Its json and
 csv files say its version and the result it supersedes, as `dxaparse export` does, so a pick-up job
-can replace the earlier result instead of counting both. The version is the one the store assigns in
+can replace the earlier result instead of counting both. A fhir file holds one Bundle, a collection or a
+transaction as configured (`fhir_bundle`). The version is the one the store assigns in
 the commit: the files are rendered with the predicted one and rendered again in the commit if another
 writer stored a result of the study in between. The csv files also say when the result was stored,
 which only the commit knows: they are rendered again in it.
@@ -23,7 +24,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
-from ..emit import EXTENSIONS, FORMATS, HL7_KINDS
+from ..emit import EXTENSIONS, FHIR_BUNDLES, FORMATS, HL7_KINDS
 from ..emit.csv_out import stored_csv, stored_measurements_csv
 from ..emit.hl7 import hl7_messages
 from ..emit.json_out import stored_json
@@ -48,15 +49,19 @@ class ExportError(Exception):
 class ResultSink:
     """Commits exams to `store`; with `out_dir`, also writes `out_dir/<format>/<sha256>.<ext>` per exam."""
 
-    def __init__(self, store: Store, out_dir: Path | None = None, formats: Sequence[str] = ()):
+    def __init__(self, store: Store, out_dir: Path | None = None, formats: Sequence[str] = (),
+                 fhir_bundle: str = "collection"):
         unknown = sorted(set(formats) - set(EXTENSIONS))
         if unknown:
             raise ValueError(f"unknown export format(s): {', '.join(unknown)}")
         if formats and out_dir is None:
             raise ValueError("export formats need an output folder")
+        if fhir_bundle not in FHIR_BUNDLES:
+            raise ValueError(f"unknown FHIR bundle type: {fhir_bundle}")
         self.store = store
         self.out_dir = out_dir
         self.formats = list(formats)
+        self.fhir_bundle = fhir_bundle  # the fhir files' Bundle type (emit.FHIR_BUNDLES)
 
     def known(self, sha256: str) -> bool:
         """Was an input file with this content hash already coded and stored?"""
@@ -122,6 +127,8 @@ class ResultSink:
                     text = STAMPED[fmt](result, version, stored_at)
                 elif fmt in VERSIONED:
                     text = VERSIONED[fmt](result, version)
+                elif fmt == "fhir":
+                    text = FORMATS[fmt]([result], False, bundle_type=self.fhir_bundle)
                 else:
                     text = FORMATS[fmt]([result], False)
                 texts.append((fmt, text))
