@@ -41,7 +41,7 @@ def _hook_aet():
 
 
 def _from_scanner(study_id):
-    """The old Lua script's rule: the study's first instance was sent by a scanner's AE title."""
+    """Whether the study's first instance came from a scanner (Orthanc keeps the calling AE title)."""
     first = _get(f"/studies/{study_id}/instances")[0]["ID"]
     return _get(f"/instances/{first}/metadata?expand").get("RemoteAET") in SCANNERS
 

@@ -38,7 +38,7 @@ class Orthanc:
             "IndexDirectory": str(home / "index"), "HttpPort": self.http, "DicomPort": self.dicom,
             "DicomAet": "ORTHANC", "RemoteAccessAllowed": False, "AuthenticationEnabled": False,
             "DicomModalities": {"DXAPARSE": [HOOK_AET, "127.0.0.1", hook_port]},
-            "Plugins": [], "StableAge": 1, "LuaScripts": [],
+            "Plugins": [], "StableAge": 1,
         }
         if forward:
             self.config |= {"Plugins": [str(PYTHON_PLUGIN)], "PythonScript": str(FORWARD_PLUGIN),

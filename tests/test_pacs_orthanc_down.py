@@ -1,16 +1,23 @@
 """Orthanc forwards DXA studies while the hook is down: the plugin docs/pacs.md gives (loaded by a real
 Orthanc on loopback) tries again with back-off, so the study is coded once the hook is back, exactly once;
-also after Orthanc itself restarted meanwhile; and it gives up after its bounded number of tries."""
+also after Orthanc itself restarted meanwhile; and it gives up after its bounded number of tries. And
+docs/pacs.md quotes the plugin and its settings as the tests load them."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 
-from ._orthanc import Orthanc, needs_orthanc
-from ._pacs import Hook, hologic_sc, hologic_sr, send, wait_for
+from ._orthanc import FORWARD_PLUGIN, Orthanc, needs_orthanc
+from ._pacs import ROOT, Hook, hologic_sc, hologic_sr, send, wait_for
 
-pytestmark = needs_orthanc
+
+def orthanc_test(test):
+    """The marks of a test that runs a real Orthanc (the docs test below needs none)."""
+    for mark in needs_orthanc:
+        test = mark(test)
+    return test
 
 
 def _scanner_sends(orthanc: Orthanc, study: str) -> None:
@@ -22,6 +29,7 @@ def _failed_sends(orthanc: Orthanc, n: int) -> None:
     wait_for(lambda: len(orthanc.hook_jobs("Failure")) >= n, 30, f"{n} failed sends to the hook")
 
 
+@orthanc_test
 def test_a_study_forwarded_while_the_hook_is_down_is_coded_once_it_is_back(tmp_path):
     study = "1.2.826.0.1.3680043.8.498.301"
     hook = Hook(tmp_path / "hook", "--allow-aet", "ORTHANC", scu="ORTHANC")  # its port, nobody listening
@@ -48,6 +56,7 @@ def test_a_study_forwarded_while_the_hook_is_down_is_coded_once_it_is_back(tmp_p
     assert len(list((hook.spool / "done" / study).iterdir())) == 2
 
 
+@orthanc_test
 def test_a_failed_send_survives_a_restart_of_orthanc(tmp_path):
     study = "1.2.826.0.1.3680043.8.498.302"
     hook = Hook(tmp_path / "hook")
@@ -66,6 +75,7 @@ def test_a_failed_send_survives_a_restart_of_orthanc(tmp_path):
         orthanc.stop()
 
 
+@orthanc_test
 def test_the_plugin_gives_up_after_max_attempts(tmp_path):
     hook = Hook(tmp_path / "hook")
     orthanc = Orthanc(tmp_path / "orthanc", hook.port, forward=True,
@@ -77,3 +87,15 @@ def test_the_plugin_gives_up_after_max_attempts(tmp_path):
         assert len(orthanc.hook_jobs("Failure")) == 3
     finally:
         orthanc.stop()
+
+
+def test_the_docs_quote_the_plugin_and_its_settings_as_they_are():
+    doc = (ROOT / "docs" / "pacs.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(\w*)\n(.*?)```", doc, re.S)
+    assert ("python", FORWARD_PLUGIN.read_text(encoding="utf-8")) in blocks
+    [config] = [json.loads(text) for kind, text in blocks if kind == "json" and '"PythonScript"' in text]
+    assert config["PythonScript"].endswith(FORWARD_PLUGIN.name)
+    assert config["Plugins"] == ["/usr/share/orthanc/plugins/libOrthancPython.so"]
+    settings = re.findall(r'_SETTINGS\.get\("(\w+)"', FORWARD_PLUGIN.read_text(encoding="utf-8"))
+    assert set(config["DxaForward"]) == set(settings)
+    assert config["JobsHistorySize"] > 10 and config["SaveJobs"] is True
