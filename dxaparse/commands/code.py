@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
                 say(f"dxaparse: {item}", file=sys.stderr)
             else:
                 results.append(item)
-    text = FORMATS[args.format](results, len(args.paths) > 1) if results else ""
+    options = {"envelope": settings.hl7} if args.format == "hl7" else {}
+    text = FORMATS[args.format](results, len(args.paths) > 1, **options) if results else ""
     if args.output:
         with out:
             out.write(text)

@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         handler.addFilter(InputNames(root, args.log_paths))
     try:
         with Store(store_path) as store:
-            sink = ResultSink(store, out_dir, (args.out_format or ["json"]) if out_dir else ())
+            sink = ResultSink(store, out_dir, (args.out_format or ["json"]) if out_dir else (), settings.hl7)
             watcher = Watcher(options, settings, sink, printer)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: watcher.stop())

@@ -1,6 +1,7 @@
 """Emitters: turn coded exams into the formats other systems read.
 
 Each format is a function from a list of `ExamResult` to text; `FORMATS` names them for `--format`.
+`hl7` also takes the site's HL7 envelope (`envelope=settings.hl7`: who sends to whom, docs/exports.md).
 Each emitter's module (and its library: hl7apy, fhir.resources) is imported the first time that format
 is written, so that a command which writes JSON never pays for them.
 """
@@ -24,8 +25,8 @@ EXTENSIONS = {"json": "json", "csv": "csv", "hl7": "hl7", "fhir": "json"}
 
 
 def _lazy(module: str, name: str) -> Emitter:
-    def emit(results: list[ExamResult], many: bool) -> str:
-        return getattr(importlib.import_module(f".{module}", __package__), name)(results, many)
+    def emit(results: list[ExamResult], many: bool, **options) -> str:
+        return getattr(importlib.import_module(f".{module}", __package__), name)(results, many, **options)
 
     emit.__name__ = emit.__qualname__ = name
     emit.__doc__ = f"`dxaparse.emit.{module}.{name}`, imported on first use."

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
+from ..code.settings import Hl7Envelope
 from ..emit import EXTENSIONS, FORMATS, HL7_KINDS
 from ..emit.csv_out import stored_csv
 from ..emit.hl7 import hl7_messages
@@ -33,6 +34,7 @@ VERSIONED: dict[str, Callable[[ExamResult, StoredVersion], str]] = {"json": stor
 """Formats whose files carry the result's version; hl7 says it its own way (a correction), fhir not."""
 
 PENDING = ".pending"
+DEFAULT_ENVELOPE = Hl7Envelope()
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +44,11 @@ class ExportError(Exception):
 
 
 class ResultSink:
-    """Commits exams to `store`; with `out_dir`, also writes `out_dir/<format>/<sha256>.<ext>` per exam."""
+    """Commits exams to `store`; with `out_dir`, also writes `out_dir/<format>/<sha256>.<ext>` per exam
+    (hl7 ones in the site's HL7 envelope, `hl7`)."""
 
-    def __init__(self, store: Store, out_dir: Path | None = None, formats: Sequence[str] = ()):
+    def __init__(self, store: Store, out_dir: Path | None = None, formats: Sequence[str] = (),
+                 hl7: Hl7Envelope = DEFAULT_ENVELOPE):
         unknown = sorted(set(formats) - set(EXTENSIONS))
         if unknown:
             raise ValueError(f"unknown export format(s): {', '.join(unknown)}")
@@ -53,6 +57,7 @@ class ResultSink:
         self.store = store
         self.out_dir = out_dir
         self.formats = list(formats)
+        self.hl7 = hl7
 
     def known(self, sha256: str) -> bool:
         """Was an input file with this content hash already coded and stored?"""
@@ -106,7 +111,8 @@ class ResultSink:
         for fmt in self.formats:
             try:
                 if fmt == "hl7":  # an amended result corrects the results and credits the billed charge
-                    text = "".join(er7 + "\n" for _, er7 in hl7_messages(result, billed, HL7_KINDS))
+                    text = "".join(er7 + "\n" for _, er7 in hl7_messages(result, billed, HL7_KINDS,
+                                                                         envelope=self.hl7))
                 elif fmt in VERSIONED:
                     text = VERSIONED[fmt](result, version)
                 else:
