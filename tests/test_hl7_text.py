@@ -52,7 +52,8 @@ def _ids(er7: str) -> list[str]:
 
 
 def _expected_oru(e) -> list[str]:
-    return ["MSH", "PID", "PV1", "ORC", "OBR", *(["NTE"] if e.impression else []), *(["OBX"] * len(values(e)))]
+    return ["MSH", "PID", "PV1", "ORC", "OBR", *(["NTE"] if e.impression else []),
+            *(["OBX"] * len(values(e)))]
 
 
 DFT_SEGMENTS = ["MSH", "EVN", "PID", "PV1", "FT1", "FT1", "DG1", "DG1"]
@@ -123,7 +124,8 @@ def test_any_text_keeps_both_messages_intact_and_decodes_back(impression, access
         assert _segments_parsed(msg) == expected
         assert control_id(er7) == msg.msh.msh_10.value
         # an empty identifier is none: PID-3, required, holds the HL7 null
-        assert (decode(_field(er7, "PID", 3)) == patient_id) if patient_id else (_field(er7, "PID", 3) == '""')
+        pid_3 = _field(er7, "PID", 3)
+        assert (decode(pid_3) == patient_id) if patient_id else (pid_3 == '""')
     assert decode(_field(oru, "OBR", 3)) == accession
     if accession:
         assert decode(_field(oru, "ORC", 3)) == accession
