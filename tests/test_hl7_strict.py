@@ -148,3 +148,19 @@ def test_release_command_writes_credit_charge_and_correction_in_the_sites_envelo
         assert msh[6].endswith("+0530") and "PID|1||MRN00001^^^MAIN-HOSP^MR||^^^^^^U|" in m
     credit, charge, oru = messages
     assert "|CD|" in credit and "|CG|" in charge and oru.split("\r")[-2].endswith("|C")
+
+
+def test_the_result_sinks_hl7_files_carry_the_sites_envelope(tmp_path):
+    """The hl7 export files of `watch` and `pacs --out-dir` (serve/sink.py), as `pacs --mllp` sends them."""
+    from dxaparse.serve.sink import ResultSink
+
+    e = exam(5)
+    with Store(tmp_path / "store.sqlite3") as store:
+        ResultSink(store, tmp_path / "out", ["hl7"], ENVELOPES[1]).commit([e])
+    raw = (tmp_path / "out" / "hl7" / f"{e.source.sha256}.hl7").read_bytes().decode()
+    messages = [m for m in raw.split("\n") if m]
+    assert len(messages) == 2
+    for m in messages:
+        assert strict(m).msh.msh_4.to_er7() == "DXA-CLINIC"
+        assert m.split("|")[6].endswith(("+1345", "+1245"))  # Chatham Islands: the zone's own offset
+        assert "PID|1||MRN00005^^^MAIN-HOSP^PI||" in m and "PV1|1|I" in m

@@ -25,6 +25,7 @@ from pathlib import Path
 from ..code.settings import Hl7Envelope
 from ..emit import EXTENSIONS, FORMATS, HL7_KINDS
 from ..emit.csv_out import stored_csv
+from ..emit.hl7 import DEFAULT as DEFAULT_ENVELOPE
 from ..emit.hl7 import hl7_messages
 from ..emit.json_out import stored_json
 from ..emit.store import Inputs, Store, StoredVersion
@@ -34,7 +35,6 @@ VERSIONED: dict[str, Callable[[ExamResult, StoredVersion], str]] = {"json": stor
 """Formats whose files carry the result's version; hl7 says it its own way (a correction), fhir not."""
 
 PENDING = ".pending"
-DEFAULT_ENVELOPE = Hl7Envelope()
 
 log = logging.getLogger(__name__)
 
