@@ -187,6 +187,13 @@ class Exam(Model):
     device: str | None = None
     # Additions to v1 ---------------------------------------------------------------------------
     accession: str | None = None
+    referring_physician: str | None = Field(
+        default=None, description="who referred the patient (DICOM ReferringPhysicianName, as DICOM writes "
+                                  "a name: FAMILY^GIVEN^MIDDLE^PREFIX^SUFFIX); HL7 PV1-8. A person's name: "
+                                  "never logged")
+    ordering_physician: str | None = Field(
+        default=None, description="who ordered the exam (DICOM RequestingPhysician, written like "
+                                  "referring_physician); HL7 OBR-16, ORC-12 and FT1-21. Never logged")
     scans: list[Scan] = Field(default_factory=list, description="acquisitions performed")
     completion: Literal["complete", "reduced", "discontinued"] = Field(
         default="complete", description="reduced → CPT modifier 52, discontinued → 53")

@@ -202,6 +202,8 @@ class Patient:
     study_date: str
     birth_date: str | None = None  # when set, PatientAge is left out
     name: str | None = None
+    referring: str | None = None   # ReferringPhysicianName, as DICOM writes a name
+    requesting: str | None = None  # RequestingPhysician (the ordering physician)
 
 
 def header(ds: Dataset, p: Patient, obj: str, sop_class: str, modality: str, maker: str, model: str) -> None:
@@ -216,6 +218,10 @@ def header(ds: Dataset, p: Patient, obj: str, sop_class: str, modality: str, mak
     ds.PatientName = p.name or f"SYNTHETIC^{p.key.upper().replace('-', '')}"
     ds.PatientID = f"SYN-{p.key}"
     ds.PatientSex = p.sex
+    if p.referring:
+        ds.ReferringPhysicianName = p.referring
+    if p.requesting:
+        ds.RequestingPhysician = p.requesting
     if p.birth_date:
         ds.PatientBirthDate = p.birth_date
     else:
@@ -385,7 +391,10 @@ def build_cases() -> list[Case]:
     # stated: ≥ 50 is treated as postmenopausal → T-scores. Diagnostic sites: L1-L4 -2.1, neck -2.6,
     # total hip -2.0 (Ward's -3.1 never counts) → neck -2.6 ≤ -2.5 → osteoporosis, M81.0. Indication text
     # names "postmenopausal" (Z78.0) then "prednisone" (Z79.52). Axial only → 77080. Nothing to review.
-    p = Patient("hologic-sr-spine-hip", "F", 67.0, "20240312")
+    # The header names the referring and the requesting (ordering) physician: HL7 PV1-8, ORC-12,
+    # OBR-16, FT1-21.
+    p = Patient("hologic-sr-spine-hip", "F", 67.0, "20240312", referring="SYNTHETIC^REFERRER^^DR",
+                requesting="SYNTHETIC^ORDERER^A^^MD")
     rows = [*spine_rows("AP Spine", [-2.0, -2.1, -2.2, -2.0], -2.1, -0.6),
             *femur_rows("Left Femur", "left", -2.6, -2.0, more=True)]
     ind = "Postmenopausal. Long-term prednisone for polymyalgia rheumatica."
@@ -609,6 +618,7 @@ def expected(case: Case, rel: str, sha256: str, kind: str) -> dict:
                     "menopausal_status": case.extra.get("menopausal_status")},
         "exam": {"date": dt.datetime.strptime(p.study_date, "%Y%m%d").date(),
                  "study_uid": uid(f"{p.key}/study"), "accession": some.AccessionNumber,
+                 "referring_physician": p.referring, "ordering_physician": p.requesting,
                  "device": f"{some.Manufacturer} {some.ManufacturerModelName}",
                  "scans": case.scans, "reference": case.extra.get("reference"),
                  "unrecognized": case.extra.get("unrecognized", []), "doubts": []},

@@ -54,12 +54,33 @@ def test_empty_file_is_defaults(tmp_path):
     ('tbs_split_codes = ["77082"]\n', "77082"),
     ('tbs_split = true\ntbs_split_codes = []\n', "tbs_split_codes is empty"),
     ('payer = medicare\n', "not valid TOML"),
+    ('[hl7]\nsending_app = "X"\n', r"unknown setting 'hl7.sending_app' \(known: sending_application, "),
+    ('[hl7]\nprocessing_id = "D"\n', "hl7.processing_id"),
+    ('[hl7]\npatient_class = "X"\n', "hl7.patient_class"),
+    ('[hl7]\nreceiving_facility = "A^B"\n', "hl7.receiving_facility: .*without HL7 delimiters"),
+    ('[hl7]\nsending_facility = " "\n', "hl7.sending_facility"),
+    ('[hl7]\ntime_zone = "Mars/Olympus"\n', "unknown time zone 'Mars/Olympus'"),
+    ('hl7 = "T"\n', "hl7"),
 ])
 def test_bad_settings_are_clear_errors(tmp_path, text, message):
     path = write(tmp_path, text)
     with pytest.raises(SettingsError, match=message) as err:
         load_settings(path)
     assert str(path) in str(err.value)
+
+
+def test_hl7_envelope_from_the_file(tmp_path):
+    s = load_settings(write(tmp_path, '[hl7]\nsending_facility = "DXA-CLINIC"\nprocessing_id = "T"\n'
+                                      'patient_id_authority = "MAIN-HOSP"\npatient_id_type = "PI"\n'
+                                      'patient_class = "I"\ntime_zone = "Europe/Paris"\n'))
+    h = s.hl7
+    assert (h.sending_application, h.sending_facility, h.receiving_application, h.processing_id) == (
+        "DXAPARSE", "DXA-CLINIC", None, "T")
+    assert (h.patient_id_authority, h.patient_id_type, h.patient_class, h.time_zone) == (
+        "MAIN-HOSP", "PI", "I", "Europe/Paris")
+    defaults = CodingSettings().hl7
+    assert (defaults.processing_id, defaults.patient_id_type, defaults.patient_class, defaults.time_zone) == (
+        "P", "MR", "O", None)
 
 
 def test_missing_file(tmp_path):

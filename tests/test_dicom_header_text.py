@@ -89,7 +89,7 @@ def test_a_multi_valued_patient_id_holds_the_charge_and_no_list_reaches_an_expor
     [row] = list(csv.DictReader(io.StringIO(to_csv([result], False))))[:1]
     assert (row["patient_id"], row["accession"]) == ("P1\\P2", "A1\\A2")
     oru = oru_r01(result).to_er7()
-    assert "PID|1||P1\\E\\P2|" in oru and "OBR|1||A1\\E\\A2|" in oru
+    assert "PID|1||P1\\E\\P2^^^^MR|" in oru and "OBR|1||A1\\E\\A2|" in oru
     assert "['" not in to_csv([result], False) + oru + result.model_dump_json()
 
 

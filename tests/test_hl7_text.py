@@ -52,10 +52,11 @@ def _ids(er7: str) -> list[str]:
 
 
 def _expected_oru(e) -> list[str]:
-    return ["MSH", "PID", "OBR", *(["NTE"] if e.impression else []), *(["OBX"] * len(values(e)))]
+    return ["MSH", "PID", "PV1", "ORC", "OBR", *(["NTE"] if e.impression else []),
+            *(["OBX"] * len(values(e)))]
 
 
-DFT_SEGMENTS = ["MSH", "EVN", "PID", "FT1", "FT1", "DG1", "DG1"]
+DFT_SEGMENTS = ["MSH", "EVN", "PID", "PV1", "FT1", "FT1", "DG1", "DG1"]
 
 
 def test_a_two_line_impression_stays_one_nte_field_with_a_line_break():
@@ -64,7 +65,7 @@ def test_a_two_line_impression_stays_one_nte_field_with_a_line_break():
     e = hostile(impression="Osteoporosis of the left femur.\r\nTreatment advised.\nRecheck in 2 years.")
     er7 = oru_r01(e, NOW).to_er7()
     assert _ids(er7) == _expected_oru(e)
-    nte = er7.split("\r")[3]
+    nte = next(s for s in er7.split("\r") if s.startswith("NTE"))
     assert nte == r"NTE|||Osteoporosis of the left femur.\.br\Treatment advised.\.br\Recheck in 2 years."
 
 
@@ -73,10 +74,10 @@ def test_free_text_cannot_forge_a_segment():
                 patient_id="MRN1\r\nMSH|^~\\&|X", label="L1\rOBX|99|NM")
     for er7 in (oru_r01(e, NOW).to_er7(), dft_p03(e, NOW).to_er7()):
         assert "\n" not in er7
-        assert set(_ids(er7)) <= {"MSH", "EVN", "PID", "FT1", "DG1", "OBR", "NTE", "OBX"}
+        assert set(_ids(er7)) <= {"MSH", "EVN", "PID", "PV1", "FT1", "DG1", "ORC", "OBR", "NTE", "OBX"}
         assert _ids(er7).count("MSH") == 1 and "\rZZZ" not in er7
     assert _ids(dft_p03(e, NOW).to_er7()) == DFT_SEGMENTS
-    assert r"PID|1||MRN1\X0D0A\MSH\F\\S\\R\\E\\T\\F\X|||||F" in oru_r01(e, NOW).to_er7()
+    assert r"PID|1||MRN1\X0D0A\MSH\F\\S\\R\\E\\T\\F\X^^^^MR||^^^^^^U|||F" in oru_r01(e, NOW).to_er7()
 
 
 def test_an_escape_sequence_in_the_input_is_text_not_a_delimiter():
@@ -122,8 +123,12 @@ def test_any_text_keeps_both_messages_intact_and_decodes_back(impression, access
         msg = parse_message(er7)
         assert _segments_parsed(msg) == expected
         assert control_id(er7) == msg.msh.msh_10.value
-        assert decode(_field(er7, "PID", 3)) == patient_id
+        # an empty identifier is none: PID-3, required, holds the HL7 null
+        pid_3 = _field(er7, "PID", 3)
+        assert (decode(pid_3) == patient_id) if patient_id else (pid_3 == '""')
     assert decode(_field(oru, "OBR", 3)) == accession
+    if accession:
+        assert decode(_field(oru, "ORC", 3)) == accession
     if impression:  # formatted text: each line break (CR LF, CR or LF) is one \.br\
         assert decode(_field(oru, "NTE", 3)) == re.sub(r"\r\n?", "\n", impression)
     assert decode(_field(oru, "OBX", 3, 2)) == values(e)[0].text

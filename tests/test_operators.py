@@ -179,12 +179,14 @@ def test_hl7_recipe_reads_the_segments_of_dxaparse_code_output(tmp_path, cli):
     messages = _recipe()["read_hl7"](out)
     assert len(messages) == 2
     dft, oru = messages
-    assert [s[:3] for s in dft] == ["MSH", "EVN", "PID", *ft1, *dg1] and ft1 and dg1
-    assert [s[:3] for s in oru[:4]] == ["MSH", "PID", "OBR", "NTE"]
-    assert len(oru) > 4 and {s[:3] for s in oru[4:]} == {"OBX"}
+    assert [s[:3] for s in dft] == ["MSH", "EVN", "PID", "PV1", *ft1, *dg1] and ft1 and dg1
+    assert [s[:3] for s in oru[:6]] == ["MSH", "PID", "PV1", "ORC", "OBR", "NTE"]
+    assert len(oru) > 6 and {s[:3] for s in oru[6:]} == {"OBX"}
     assert all("\r" not in s and "\n" not in s for m in messages for s in m)
-    # the segments are the file's, byte for byte
-    expected = [m.split(b"\r") for m in raw.split(b"\n") if m]
+    # the segments are the file's, byte for byte; each ends with CR, the last one of a message too
+    records = [m for m in raw.split(b"\n") if m]
+    assert all(m.endswith(b"\r") and not m.endswith(b"\r\r") for m in records)
+    expected = [m[:-1].split(b"\r") for m in records]
     assert [[s.encode() for s in m] for m in messages] == expected
     for message, kind in zip(messages, ("DFT^P03", "ORU^R01"), strict=True):
         parsed = parse_message("\r".join(message), find_groups=True)

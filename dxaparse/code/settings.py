@@ -1,6 +1,6 @@
 """Site coding settings: how this site bills (global / professional / technical), whom (payer profile),
-TBS split and ABN status, and how its reports are read (date order, resource limits). Documented in
-docs/configuration.md.
+TBS split and ABN status, how its reports are read (date order, resource limits), and the HL7 envelope
+its interface engine expects (`[hl7]`). Documented in docs/configuration.md.
 
 They come from a TOML file because they belong to the site, not to an exam. A misspelt key must not
 silently fall back to a default (a wrong modifier on every claim), so unknown keys are an error.
@@ -9,7 +9,9 @@ silently fall back to a default (a wrong modifier on every claim), so unknown ke
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+import zoneinfo
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +22,55 @@ from ..read.options import DEFAULTS as READ
 from .tables import cpt_tables
 
 ENV_VAR = "DXAPARSE_CONFIG"
+
+_HL7_UNSAFE = re.compile(r"[|^~\\&\x00-\x1f\x7f]")
+"""What no envelope value may hold: an HL7 delimiter (`|^~\\&`) or a control character would change the
+structure of every message dxaparse sends."""
+
+
+class Hl7Envelope(BaseModel):
+    """Who sends HL7 v2 messages to whom, and how the receiver files them: MSH-3 to MSH-6 and MSH-11, the
+    assigning authority and type of the patient identifier (PID-3), the patient class (PV1-2) and the
+    time zone of MSH-7. Site facts an interface team sets once, so that a receiving system routes and
+    accepts the messages without a custom mapping (docs/exports.md, "HL7 v2.5.1")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sending_application: str = "DXAPARSE"                  # MSH-3
+    sending_facility: str | None = None                     # MSH-4
+    receiving_application: str | None = None                # MSH-5
+    receiving_facility: str | None = None                   # MSH-6
+    # MSH-11, HL7 table 0103: P production, T training (a test feed the receiver must not post for real).
+    processing_id: Literal["P", "T"] = "P"
+    patient_id_authority: str | None = None                 # PID-3.4: who assigned the scanner's patient ID
+    # PID-3.5, HL7 table 0203: MR medical record number (what a modality worklist hands the scanner), PI
+    # patient internal identifier, PT patient external identifier.
+    patient_id_type: Literal["MR", "PI", "PT"] = "MR"
+    # PV1-2, HL7 table 0004: O outpatient (a DXA exam almost always is), I inpatient, E emergency, P preadmit,
+    # R recurring patient, B obstetrics, C commercial account, N not applicable, U unknown.
+    patient_class: Literal["O", "I", "E", "P", "R", "B", "C", "N", "U"] = "O"
+    # The zone of MSH-7's UTC offset: an IANA name ("America/New_York"); None: the machine's local zone.
+    time_zone: str | None = None
+
+    @field_validator("sending_application", "sending_facility", "receiving_application", "receiving_facility",
+                     "patient_id_authority")
+    @classmethod
+    def _plain(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or _HL7_UNSAFE.search(value)):
+            raise ValueError("must be non-empty text without HL7 delimiters (| ^ ~ \\ &) or control "
+                             "characters")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, name: str | None) -> str | None:
+        if name is not None:
+            try:
+                zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {name!r} (an IANA name such as "
+                                 "'America/New_York')") from None
+        return name
 
 
 class CodingSettings(BaseModel):
@@ -47,6 +98,8 @@ class CodingSettings(BaseModel):
     # have, and the most pixels of one page or image as OCR reads it; an input over either is refused.
     max_pages: int = Field(default=READ.max_pages, ge=1)
     max_page_pixels: int = Field(default=READ.max_page_pixels, ge=1)
+    # The HL7 v2 envelope: the `[hl7]` table of the file.
+    hl7: Hl7Envelope = Field(default_factory=Hl7Envelope)
 
     @field_validator("tbs_split_codes")
     @classmethod
@@ -93,12 +146,12 @@ def load_settings(path: Path | None = None) -> CodingSettings:
 
 
 def _explain(err: ValidationError) -> str:
-    known = ", ".join(CodingSettings.model_fields)
     out = []
     for e in err.errors():
         where = ".".join(str(p) for p in e["loc"]) or "settings"
         if e["type"] == "extra_forbidden":
-            out.append(f"unknown setting {where!r} (known: {known})")
+            model = Hl7Envelope if e["loc"][:1] == ("hl7",) and len(e["loc"]) == 2 else CodingSettings
+            out.append(f"unknown setting {where!r} (known: {', '.join(model.model_fields)})")
         else:
             out.append(f"{where}: {e['msg']}")
     return "; ".join(out)

@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
                 say(f"dxaparse: {item}", file=sys.stderr)
             else:
                 results.append(item)
-    options = {"bundle_type": bundle_type} if args.format == "fhir" else {}
+    options = ({"bundle_type": bundle_type} if args.format == "fhir"
+               else {"envelope": settings.hl7} if args.format == "hl7" else {})
     text = FORMATS[args.format](results, len(args.paths) > 1, **options) if results else ""
     if args.output:
         with out:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ..emit.store import default_path
-from .options import error
+from .options import add_fhir_bundle, error, fhir_bundle
 
 if TYPE_CHECKING:
     from ..emit.store import Store, Stored
@@ -48,12 +48,23 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--accession", type=_text, metavar="ACC", help="only the exams of this accession number")
     p.add_argument("--all-versions", action="store_true",
                    help="also the results that a later result of the same study superseded (the history)")
+    p.add_argument("--config", type=Path,
+                   help="site settings (TOML) whose [hl7] envelope the hl7 messages carry (default: "
+                        "$DXAPARSE_CONFIG); see docs/configuration.md")
+    add_fhir_bundle(p)
     p.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..code import load_settings
     from ..emit.store import Selection, Store, StoreError
+
+    bundle_type, wrong = fhir_bundle(args, [args.format])
+    if wrong:
+        return error("export", wrong)
+    options = ({"bundle_type": bundle_type} if args.format == "fhir"
+               else {"envelope": load_settings(args.config).hl7} if args.format == "hl7" else {})
 
     selection = Selection(since=args.since, until=args.until, held=args.held, needs_review=args.needs_review,
                           study_uid=args.study, accession=args.accession, all_versions=args.all_versions)
@@ -73,16 +84,16 @@ def run(args: argparse.Namespace) -> int:
         except OSError as err:
             return error("export", f"cannot write {args.output}: {err.strerror or err}")
         try:
-            _write(args.format, store, store.select(selection), out)
+            _write(args.format, store, store.select(selection), out, options)
         finally:
             if args.output:
                 out.close()
     return 0
 
 
-def _write(fmt: str, store: Store, stored: Iterable[Stored], out: TextIO) -> None:
+def _write(fmt: str, store: Store, stored: Iterable[Stored], out: TextIO, options: dict) -> None:
     """Stream `stored` in `fmt`, each result as the emitters of `dxaparse code` and of the services
-    write it."""
+    write it; `options`: the format's own (the hl7 envelope, the FHIR Bundle type)."""
     from ..emit import FORMATS, HL7_KINDS
     from ..emit.csv_out import write_stored_csv, write_stored_measurements_csv
     from ..emit.json_out import stored_document
@@ -98,10 +109,10 @@ def _write(fmt: str, store: Store, stored: Iterable[Stored], out: TextIO) -> Non
             # What the services send for it: an amended result corrects the last billed one.
             billed = (store.latest(result.exam.study_uid, before=result.source.sha256, billed=True)
                       if version.supersedes else None)
-            out.write("".join(er7 + "\n" for _, er7 in hl7_messages(result, billed, HL7_KINDS)))
+            out.write("".join(er7 + "\n" for _, er7 in hl7_messages(result, billed, HL7_KINDS, **options)))
     elif fmt == "fhir":
         for result, _, _ in stored:
-            out.write(FORMATS["fhir"]([result], True))
+            out.write(FORMATS["fhir"]([result], True, **options))
     else:
         for result, version, _ in stored:
             doc = stored_document(result, version)

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         context = tls_context(args.tls_cert, args.tls_key, args.tls_ca) if args.tls_cert else None
         with Store(store_path) as store:
-            sink = ResultSink(store, args.out_dir, chosen, fhir_bundle=bundle_type)
+            sink = ResultSink(store, args.out_dir, chosen, fhir_bundle=bundle_type, hl7=settings.hl7)
             mllp = None
             if args.mllp:
                 queue = args.mllp_queue or store_path.with_name(store_path.name + ".mllp-outbox")

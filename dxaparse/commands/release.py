@@ -33,6 +33,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("exams", nargs="+", metavar="EXAM",
                    help="a stored exam's content hash (source.sha256), or its first 8 or more characters")
     p.add_argument("--store", type=Path, help=f"SQLite result store (default {default_path()})")
+    p.add_argument("--config", type=Path,
+                   help="site settings (TOML) whose [hl7] envelope the messages carry (default: "
+                        "$DXAPARSE_CONFIG); see docs/configuration.md")
     p.add_argument("--by", default=None, metavar="NAME",
                    help="who releases the charges (default: the login name running the command)")
     p.add_argument("--note", metavar="TEXT", help="why they may bill (kept with the release)")
@@ -47,12 +50,14 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..billing import release
+    from ..code import load_settings
     from ..emit import HL7_KINDS
     from ..emit.hl7 import hl7_messages
     from ..emit.store import Store
     from ..models import BillingStatus
     from ..serve.mllp import Outbox
 
+    envelope = load_settings(args.config).hl7
     path = args.store or default_path()
     if not path.is_file():
         return error("release", f"no store at {path}")
@@ -75,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
                 sha = result.source.sha256
                 billed = store.latest(result.exam.study_uid, before=sha, billed=True)
                 result = store.set_billing(sha, release(result.billing, by, args.note))
-                messages = hl7_messages(result, billed, HL7_KINDS)
+                messages = hl7_messages(result, billed, HL7_KINDS, envelope=envelope)
                 where = []
                 if args.out_dir:
                     where.append(str(_write(args.out_dir, sha, messages)))

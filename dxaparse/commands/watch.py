@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         handler.addFilter(InputNames(root, args.log_paths))
     try:
         with Store(store_path) as store:
-            sink = ResultSink(store, out_dir, chosen, fhir_bundle=bundle_type)
+            sink = ResultSink(store, out_dir, chosen, fhir_bundle=bundle_type, hl7=settings.hl7)
             watcher = Watcher(options, settings, sink, printer)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: watcher.stop())

@@ -1,7 +1,8 @@
 """Emitters: turn coded exams into the formats other systems read.
 
 Each format is a function from a list of `ExamResult` to text; `FORMATS` names them for `--format`.
-A format's own options are keywords (fhir: `bundle_type`, one of `FHIR_BUNDLES`).
+A format's own options are keywords (fhir: `bundle_type`, one of `FHIR_BUNDLES`; hl7: `envelope`, the
+site's HL7 envelope `settings.hl7`: who sends to whom, docs/exports.md).
 Each emitter's module (and its library: hl7apy, fhir.resources) is imported the first time that format
 is written, so that a command which writes JSON never pays for them.
 """

@@ -24,8 +24,10 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
+from ..code.settings import Hl7Envelope
 from ..emit import EXTENSIONS, FHIR_BUNDLES, FORMATS, HL7_KINDS
 from ..emit.csv_out import stored_csv, stored_measurements_csv
+from ..emit.hl7 import DEFAULT as DEFAULT_ENVELOPE
 from ..emit.hl7 import hl7_messages
 from ..emit.json_out import stored_json
 from ..emit.store import Inputs, Store, StoredVersion
@@ -47,10 +49,11 @@ class ExportError(Exception):
 
 
 class ResultSink:
-    """Commits exams to `store`; with `out_dir`, also writes `out_dir/<format>/<sha256>.<ext>` per exam."""
+    """Commits exams to `store`; with `out_dir`, also writes `out_dir/<format>/<sha256>.<ext>` per exam
+    (hl7 ones in the site's HL7 envelope, `hl7`)."""
 
     def __init__(self, store: Store, out_dir: Path | None = None, formats: Sequence[str] = (),
-                 fhir_bundle: str = "collection"):
+                 fhir_bundle: str = "collection", hl7: Hl7Envelope = DEFAULT_ENVELOPE):
         unknown = sorted(set(formats) - set(EXTENSIONS))
         if unknown:
             raise ValueError(f"unknown export format(s): {', '.join(unknown)}")
@@ -62,6 +65,7 @@ class ResultSink:
         self.out_dir = out_dir
         self.formats = list(formats)
         self.fhir_bundle = fhir_bundle  # the fhir files' Bundle type (emit.FHIR_BUNDLES)
+        self.hl7 = hl7
 
     def known(self, sha256: str) -> bool:
         """Was an input file with this content hash already coded and stored?"""
@@ -122,7 +126,8 @@ class ResultSink:
         for fmt in formats:
             try:
                 if fmt == "hl7":  # an amended result corrects the results and credits the billed charge
-                    text = "".join(er7 + "\n" for _, er7 in hl7_messages(result, billed, HL7_KINDS))
+                    text = "".join(er7 + "\n" for _, er7 in hl7_messages(result, billed, HL7_KINDS,
+                                                                         envelope=self.hl7))
                 elif fmt in STAMPED:
                     text = STAMPED[fmt](result, version, stored_at)
                 elif fmt in VERSIONED:

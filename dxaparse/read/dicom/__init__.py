@@ -253,7 +253,8 @@ def _merge(objects: list[_Object], root: Path | None) -> Findings:
     scans = {s for f in parts for s in f.exam.scans}
     patient = Patient(**{k: _first(getattr(f.patient, k) for f in parts) for k in Patient.model_fields})
     exam = Exam(**{k: _first(getattr(f.exam, k) for f in parts)
-                   for k in ("date", "study_uid", "device", "accession", "reference")},
+                   for k in ("date", "study_uid", "device", "accession", "referring_physician",
+                             "ordering_physician", "reference")},
                 scans=[s for s in Scan if s in scans],
                 unrecognized=list(dict.fromkeys(u for f in parts for u in f.exam.unrecognized)))
     exam.doubts = list(dict.fromkeys([

@@ -95,7 +95,9 @@ def exam_of(ds: Dataset) -> Exam:
     """The header's exam facts, with its doubts about the identifiers (`_SINGLE`)."""
     device = " ".join(filter(None, (text(ds, "Manufacturer"), text(ds, "ManufacturerModelName"))))
     return Exam(date=dicom_date(text(ds, "StudyDate")), study_uid=text(ds, "StudyInstanceUID"),
-                device=device or None, accession=text(ds, "AccessionNumber"), doubts=_several_values(ds))
+                device=device or None, accession=text(ds, "AccessionNumber"),
+                referring_physician=text(ds, "ReferringPhysicianName"),
+                ordering_physician=text(ds, "RequestingPhysician"), doubts=_several_values(ds))
 
 
 def _several_values(ds: Dataset) -> list[Doubt]:

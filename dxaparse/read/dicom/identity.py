@@ -108,7 +108,8 @@ def with_header(findings: Findings, ds: Dataset, path: Path) -> Findings:
     patient = Patient(**{k: v if v is not None else getattr(header_patient, k) for k, v in findings.patient})
     patient.id = header_patient.id or patient.id
     exam = findings.exam.model_copy(update={
-        **{k: getattr(header_exam, k) for k in ("study_uid", "device", "accession")
+        **{k: getattr(header_exam, k) for k in ("study_uid", "device", "accession", "referring_physician",
+                                                "ordering_physician")
            if getattr(findings.exam, k) is None},
         "date": header_exam.date or findings.exam.date,
         "doubts": [d for d in doubts if not (d.reason is DoubtReason.OCR_UNCERTAIN and d.field in carried)]})

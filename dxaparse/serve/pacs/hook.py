@@ -46,7 +46,7 @@ class Hook:
                  workers: int = WORKERS, acse_timeout: float = ACSE_TIMEOUT,
                  network_timeout: float = NETWORK_TIMEOUT):
         self.spool = Spool(spool_dir)
-        self.sink, self.mllp, self.hl7_kinds = sink, mllp, tuple(hl7_kinds)
+        self.sink, self.mllp, self.hl7_kinds, self.envelope = sink, mllp, tuple(hl7_kinds), settings.hl7
         self.worker = StudyWorker(self.spool, quiet, partial(process_study, settings=settings, ocr=ocr),
                                   self._deliver, workers=workers, limits=Limits.of(settings))
         self.scp = StorageSCP(aet, self.spool, self.worker.arrived, allow=allow,
@@ -77,5 +77,5 @@ class Hook:
             for result in results:
                 billed = self.sink.store.latest(result.exam.study_uid, before=result.source.sha256,
                                                 billed=True)
-                for kind, text in hl7_messages(result, billed, self.hl7_kinds):
+                for kind, text in hl7_messages(result, billed, self.hl7_kinds, envelope=self.envelope):
                     self.mllp.enqueue(kind, text)
