@@ -76,7 +76,7 @@ def test_hl7_is_what_each_result_sends(cli, filled, tmp_path):
     for segments in messages:
         msh, pid = segments[0].split("|"), next(s for s in segments if s.startswith("PID")).split("|")
         obr = next((s.split("|") for s in segments if s.startswith("OBR")), None)
-        sent.append((pid[3], msh[8].split("^")[1], obr[25] if obr else None))
+        sent.append((pid[3].split("^")[0], msh[8].split("^")[1], obr[25] if obr else None))
     # held: preliminary results, no charge; amended and held: still preliminary; released: the charge
     # and final results; ready without a study: charge and final results
     assert sent == [("MRN00101", "R01", "P"), ("MRN00102", "R01", "P"),
@@ -131,3 +131,29 @@ def test_a_bad_filter_value_is_refused_with_exit_2_and_nothing_written(cli, fill
     assert line.startswith("dxaparse export: ") and said in line and "Traceback" not in run.err
     assert all(u.startswith(("usage:", " ")) for u in usage)
     assert run.out == "" and not out.exists()
+
+
+def test_hl7_carries_the_site_envelope_and_fhir_the_chosen_bundle(cli, filled, tmp_path):
+    """The same options as the services: the site's [hl7] envelope (--config), the Bundle type."""
+    site = tmp_path / "site.toml"
+    site.write_text('[hl7]\nsending_facility = "DXA-CLINIC"\nprocessing_id = "T"\n')
+    out = tmp_path / "x.hl7"
+    _export(cli, filled, "--format", "hl7", "--config", str(site), "-o", str(out))
+    with out.open(encoding="utf-8", newline="") as fh:
+        headers = [m.split("\r")[0].split("|") for m in fh.read().split("\n") if m.strip()]
+    assert headers and all(h[3] == "DXA-CLINIC" and h[10] == "T" for h in headers)
+    run = _export(cli, filled, "--format", "fhir", "--fhir-bundle", "transaction", "--needs-review")
+    bundles = [json.loads(doc) for doc in _documents(run.out)]
+    assert [b["type"] for b in bundles] == ["transaction", "transaction"]
+    refused = cli("export", "--store", str(filled[0]), "--format", "csv", "--fhir-bundle", "transaction")
+    assert refused.code == 2 and "--fhir-bundle needs the fhir format" in refused.err
+
+
+def _documents(text: str) -> list[str]:
+    """The JSON documents written one after another (a transaction Bundle is indented, not one line)."""
+    decoder, docs, at = json.JSONDecoder(), [], 0
+    while (at := len(text) - len(text[at:].lstrip())) < len(text):
+        doc, end = decoder.raw_decode(text, at)
+        docs.append(json.dumps(doc))
+        at = end
+    return docs
