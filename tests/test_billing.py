@@ -59,6 +59,12 @@ def kinds(result: ExamResult, billed: ExamResult | None = None) -> list[tuple[st
     return out
 
 
+def report_of(result: ExamResult):
+    """The DiagnosticReport of the result's FHIR Bundle: its status is the review state."""
+    return next(e.resource for e in bundle(result).entry
+                if e.resource.get_resource_type() == "DiagnosticReport")
+
+
 def reasons(result: ExamResult) -> list[str]:
     return [h.reason.value for h in result.billing.holds]
 
@@ -70,7 +76,7 @@ def test_a_clean_recent_exam_is_ready_and_bills():
     r = coded(findings())
     assert r.billing.status is BillingStatus.READY and r.billing.holds == []
     assert kinds(r) == [("DFT^P03", "CG"), ("ORU^R01", "F")]
-    assert bundle(r).entry[1].resource.status == "final"
+    assert report_of(r).status == "final"
 
 
 def test_case_1_a_flagged_exam_is_held_not_billed():
@@ -80,9 +86,9 @@ def test_case_1_a_flagged_exam_is_held_not_billed():
     assert reasons(r) == ["needs_review"] and "impression_disagrees" in r.billing.holds[0].message
     assert kinds(r) == [("ORU^R01", "P")]  # no DFT^P03, preliminary results
     assert "DFT" not in to_hl7([r], False)
-    report = bundle(r).entry[1].resource
-    assert report.status == "preliminary"
-    assert {e.resource.status for e in bundle(r).entry[2:]} == {"preliminary"}
+    assert report_of(r).status == "preliminary"
+    assert {e.resource.status for e in bundle(r).entry
+            if e.resource.get_resource_type() == "Observation"} == {"preliminary"}
     [row] = csv.DictReader(io.StringIO(to_csv([r], False)))
     assert (row["billing_status"], row["holds"], row["needs_review"]) == ("held", "needs_review", "1")
 
@@ -278,7 +284,7 @@ def test_no_charge_leaves_unless_billable_and_no_date_is_invented(patient_id, da
     obr = next(s.split("|") for s in oru.split("\r") if s.startswith("OBR"))
     assert obr[25] == ("F" if billing.billable else "P")
     assert obr[7] == (date.strftime("%Y%m%d") if date else "")
-    assert bundle(r).entry[1].resource.status == ("final" if billing.billable else "preliminary")
+    assert report_of(r).status == ("final" if billing.billable else "preliminary")
     [row, *_] = csv.DictReader(io.StringIO(to_csv([r], False)))
     assert row["billing_status"] == billing.status.value and row["exam_date"] == (str(date) if date else "")
 

@@ -156,7 +156,7 @@ def test_the_result_sinks_hl7_files_carry_the_sites_envelope(tmp_path):
 
     e = exam(5)
     with Store(tmp_path / "store.sqlite3") as store:
-        ResultSink(store, tmp_path / "out", ["hl7"], ENVELOPES[1]).commit([e])
+        ResultSink(store, tmp_path / "out", ["hl7"], hl7=ENVELOPES[1]).commit([e])
     raw = (tmp_path / "out" / "hl7" / f"{e.source.sha256}.hl7").read_bytes().decode()
     messages = [m for m in raw.split("\n") if m]
     assert len(messages) == 2
