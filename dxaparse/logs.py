@@ -36,3 +36,12 @@ def use_json(root: logging.Logger | None = None) -> None:
     """Every handler of the root logger writes JSON lines."""
     for handler in (root or logging.getLogger()).handlers:
         handler.setFormatter(JsonFormatter())
+
+
+def outcome_fields(sha256: str, status: str, results: list, reason: str | None,
+                   amended: bool = False, files: int = 1) -> dict:
+    """The structured fields of a unit's record (`--log-format json`)."""
+    return {"sha256": sha256, "status": status, "reason": reason, "amended": amended, "files": files,
+            "cpt": [line.code for r in results for line in r.coding.cpt],
+            "icd10": [line.code for r in results for line in r.coding.icd10],
+            "flags": sum(len(r.coding.flags) for r in results)}

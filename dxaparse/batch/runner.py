@@ -8,6 +8,7 @@ flat however large the tree.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -17,12 +18,15 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..emit.store import Store
+from ..logs import OUTCOMES, outcome_fields
 from ..models import ExamResult
 from ..unit import RunOptions, Unit
 from .executors import completed
 from .plan import Plan, Seen, chunks, survey, walk
 from .tally import Tally
 from .work import Done, code_units
+
+outcomes = logging.getLogger(OUTCOMES)
 
 Fail = Callable[[str, str | None, str], None]
 """Hears of a file that could not be coded: its path, its content hash (None if it was not read), why."""
@@ -83,6 +87,10 @@ def _settle(unit: Unit, done: Done, writer: _Writer, fail: Fail) -> None:
     hashes = {str(path): sha for path, sha in zip(unit.paths, unit.hashes, strict=True)}
     for path, reason in sorted(failed):
         fail(path, hashes.get(path), reason)
+    if not results:
+        reason = "; ".join(dict.fromkeys(r for _, r in failed))
+        outcomes.info("%s failed: %s", unit.sha256[:12], reason,
+                      extra=outcome_fields(unit.sha256, "failed", [], reason, files=len(unit.paths)))
     bad = {path for path, _ in failed}
     inputs = [sha for path, sha in hashes.items() if path not in bad]
     for n, result in enumerate(results, 1):
@@ -109,6 +117,9 @@ class _Writer:
                     self.tally.exams[result.source.kind] += 1
                 else:
                     self.tally.again += 1
+                status = "coded" if new else "duplicate"
+                outcomes.info("%s %s", result.source.sha256[:12], status,
+                              extra=outcome_fields(result.source.sha256, status, [result], None))
             self._pending = []
         self._since = time.monotonic()
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ..logs import OUTCOMES
+from ..logs import OUTCOMES, outcome_fields
 from ..models import ExamResult
 
 outcomes = logging.getLogger(OUTCOMES)
@@ -44,12 +44,3 @@ def log_outcome(o: Outcome) -> None:
     never a path or a patient identifier."""
     outcomes.info("%s %s%s", o.sha256[:12] or "-", o.status, f": {o.reason}" if o.reason else "",
                   extra=outcome_fields(o.sha256, o.status, o.results, o.reason, o.amended, len(o.files)))
-
-
-def outcome_fields(sha256: str, status: str, results: list[ExamResult], reason: str | None,
-                   amended: bool = False, files: int = 1) -> dict:
-    """The structured fields of a unit's record (`--log-format json`)."""
-    return {"sha256": sha256, "status": status, "reason": reason, "amended": amended, "files": files,
-            "cpt": [line.code for r in results for line in r.coding.cpt],
-            "icd10": [line.code for r in results for line in r.coding.icd10],
-            "flags": sum(len(r.coding.flags) for r in results)}
