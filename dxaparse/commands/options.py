@@ -57,8 +57,8 @@ PASSWORD_ENV = "DXAPARSE_PDF_PASSWORD"
 
 def add_run_options(p: argparse.ArgumentParser, *, password: bool = True) -> None:
     """The options every coding command shares, read into one `unit.RunOptions` by `run_options`: site
-    settings, OCR, the PDF password (not for the PACS hook: an Encapsulated PDF is never encrypted for
-    it), and the log format."""
+    settings, OCR, the PDF password (not for the PACS hook: it codes DICOM objects, whose Encapsulated
+    PDFs are read without one), and the log format (docs/configuration.md)."""
     p.add_argument("--config", type=Path, help="site coding settings (TOML); see docs/configuration.md")
     p.add_argument("--no-ocr", dest="ocr", action="store_false", help="never OCR image-only reports")
     if password:

@@ -1,6 +1,6 @@
 """`dxaparse status --store PATH`: what the services writing a store have done and what waits, as a health
-check (docs/store.md#status): exit 0 when healthy, 1 with the reasons when not (the rule is in
-`serve/health.py`), 2 for a usage error."""
+check (docs/store.md, "Status: a health check"): exit 0 when healthy, 1 with the reasons when not (the
+rule is in `serve/health.py`), 2 for a usage error."""
 
 from __future__ import annotations
 
