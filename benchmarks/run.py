@@ -39,7 +39,8 @@ import synth  # noqa: E402
 
 from dxaparse.code import load_settings  # noqa: E402
 from dxaparse.errors import InputError  # noqa: E402
-from dxaparse.pipeline import process, process_study  # noqa: E402
+from dxaparse.pipeline import process, read_and_code  # noqa: E402
+from dxaparse.unit import RunOptions, dicom_unit  # noqa: E402
 
 RESULTS = HERE / "RESULTS.md"
 KEEP = "<!-- hand-written: kept by run.py -->"
@@ -94,7 +95,8 @@ def dxa_files(paths):
 
 def dxa_images(studies):
     for study in studies:
-        _check(list(process_study(study, SETTINGS, root=study[0].parent)))
+        # as the watcher and the hook code a study: its files hashed once, then read together
+        _check(list(read_and_code(dicom_unit(study, root=study[0].parent), RunOptions(SETTINGS))))
 
 
 LOOPS = {  # kind: (dxaparse loop, floor loop, the floor in words)

@@ -15,7 +15,7 @@ import sys
 
 from .errors import SettingsError
 
-COMMANDS = ["code", "watch", "export", "pacs", "batch", "release"]
+COMMANDS = ["code", "watch", "export", "pacs", "batch", "release", "status"]
 
 
 class _Version(argparse.Action):
@@ -49,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if getattr(args, "log_format", "text") == "json":
+        from .logs import OUTCOMES, use_json
+
+        use_json()
+        logging.getLogger(OUTCOMES).setLevel(logging.INFO)  # a shipper wants every exam's record
     try:
         return args.run(args)
     except SettingsError as err:

@@ -1,4 +1,7 @@
-"""read → code: the one path every entry point (CLI, watcher, PACS hook, batch) takes.
+"""read → code: the one path every entry point (CLI, watcher, PACS hook, batch) takes, `run_unit`.
+
+Each entry point builds a `unit.Unit` for what it found and one `unit.RunOptions` for its run, and
+calls `run_unit`; what comes back is the unit's `unit.Outcome` (results, rejected objects, failure).
 
 Every input is isolated here, once for all entry points: whatever a reader or the coder raises on one
 input (a library tripping on a malformed file, a bug of ours) becomes that input's `InputError` — one
@@ -11,18 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .billing import decide
 from .code import CodingSettings, code_findings
 from .errors import InputError
+from .isolate import Isolator, Limits, code_here
 from .models import ExamResult, Findings
 from .names import path_to_text
 from .quiet import captured
-from .read import read_path
-from .read.layout.values import DateOrder
-from .read.options import ReadOptions
+from .read import read_file
+from .read.files import Kind, not_regular_at
+from .unit import Outcome, RunOptions, Unit, units_of
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +41,51 @@ def result_of(findings: Findings, settings: CodingSettings, today: dt.date | Non
                       billing=decide(findings, coding, settings, today))
 
 
-def read_options(settings: CodingSettings, *, password: str | None = None, ocr: bool = True) -> ReadOptions:
-    """The readers' options of a run: the entry point's choices, the site's date order and limits."""
-    return ReadOptions(password=password, ocr=ocr, date_order=DateOrder(settings.date_order),
-                       max_pages=settings.max_pages, max_page_pixels=settings.max_page_pixels)
+def run_unit(unit: Unit, options: RunOptions, isolator: Isolator | None = None) -> Outcome:
+    """Read and code one unit into its outcome: the one call every entry point makes. Under the site's
+    limits: in `isolator`'s child process (the services, which run threads), or in this process
+    (`isolate.code_here`: `dxaparse code`, batch workers). Whatever goes wrong is the unit's outcome,
+    never an exception (but `isolate.Cancelled`: the service is stopping)."""
+    try:
+        if isolator is not None:
+            items = isolator.code(unit.paths[0], read_and_code, unit, options)
+        else:
+            items = code_here(Limits.of(options.settings), unit.paths[0], read_and_code, unit, options)
+    except Exception as err:  # the isolation itself failing (an answer that does not travel back)
+        items = [_internal(unit.paths[0], "not coded", err)]
+    return Outcome.of(unit, items)
+
+
+def read_and_code(unit: Unit, options: RunOptions) -> Iterator[ExamResult | InputError]:
+    """The unit's files read and coded, each error an `InputError` value. A file swapped for a link or
+    a special file since it was found (minutes or hours ago, for a batch survey) fails alone and is not
+    opened; the rest are read. The readers take the unit's hashes: they hash nothing again."""
+    refused = {p: reason for p in unit.paths if (reason := not_regular_at(p))}
+    for path, reason in refused.items():
+        yield InputError(path, reason)
+    rest = unit.without(set(refused))
+    if rest is None:
+        return
+    read_options = options.read_options()
+    if rest.kind is Kind.DICOM:
+        from .read.dicom import read_dicom
+        read = read_dicom(list(rest.paths), root=rest.root, options=read_options,
+                          hashes=dict(zip(rest.paths, rest.hashes, strict=True)))
+    else:
+        read = read_file(rest.paths[0], read_options, rest.hashes[0])
+    yield from _isolated(rest.paths[0], read, options.settings)
 
 
 def process(path: Path, settings: CodingSettings, *, password: str | None = None,
             ocr: bool = True) -> Iterator[ExamResult | InputError]:
-    """Read and code one input; bad inputs come back as `InputError` values, never as exceptions."""
-    yield from _isolated(path, read_path(path, read_options(settings, password=password, ocr=ocr)), settings)
-
-
-def process_study(paths: list[Path], settings: CodingSettings, *, root: Path | None = None,
-                  ocr: bool = True, hashes: Mapping[Path, str] | None = None,
-                  ) -> Iterator[ExamResult | InputError]:
-    """Read and code DICOM objects given as files, coded together per study (normally one): the unit
-    of the folder watcher and the PACS hook, whose objects do not sit in a folder of their own, and of
-    a batch run, whose studies may span folders. `root`: the source path of a multi-object study;
-    `hashes`: the files' sha256 when the caller has them already."""
-    from .read.dicom import read_dicom
-    read = read_dicom(paths, root=root, options=read_options(settings, ocr=ocr), hashes=hashes)
-    yield from _isolated(paths[0], read, settings)
+    """Read and code one input as `dxaparse code` does — a file, or a folder holding one exam — in this
+    process without limits: for library use and tests. Bad inputs come back as `InputError` values."""
+    options = RunOptions(settings, ocr=ocr, password=password)
+    for unit in units_of(path):
+        if isinstance(unit, InputError):
+            yield unit
+        else:
+            yield from read_and_code(unit, options)
 
 
 def _isolated(path: Path, read: Iterable[Findings | InputError], settings: CodingSettings,
@@ -92,5 +119,8 @@ def _isolated(path: Path, read: Iterable[Findings | InputError], settings: Codin
 
 
 def _internal(path: str | Path, what: str, err: Exception) -> InputError:
+    """The one form of an internal error: its class, never its message (which may quote the file)."""
     log.debug("%s: internal error (%s); traceback:", what, type(err).__name__, exc_info=err)
-    return InputError(path, f"{what} (internal error: {type(err).__name__})")
+    error = InputError(path, f"{what} (internal error: {type(err).__name__})")
+    error.__cause__ = err  # a MemoryError under a memory cap is then named as the limit (`isolate`)
+    return error

@@ -176,8 +176,8 @@ class Hook:
     """`dxaparse pacs` in a subprocess on 127.0.0.1, with its own spool and store under `home`."""
 
     def __init__(self, home: Path, *extra: str, quiet: float = 1.5, port: int | None = None,
-                 scu: str = "TESTSCU", tls: tuple | None = None):
-        self.home, self.extra, self.quiet, self.scu = home, extra, quiet, scu
+                 scu: str = "TESTSCU", tls: tuple | None = None, verbose: bool = True):
+        self.home, self.extra, self.quiet, self.scu, self.verbose = home, extra, quiet, scu, verbose
         self.tls = {"tls_args": tls} if tls else {}
         self.port = port or free_port()
         self.spool, self.store = home / "spool", home / "store.sqlite3"
@@ -185,9 +185,10 @@ class Hook:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> Hook:
-        cmd = [sys.executable, "-m", "dxaparse.cli", "-v", "pacs", "--aet", HOOK_AET, "--host", "127.0.0.1",
-               "--port", str(self.port), "--spool", str(self.spool), "--store", str(self.store),
-               "--study-quiet", str(self.quiet), *self.extra]
+        verbose = ["-v"] if self.verbose else []
+        cmd = [sys.executable, "-m", "dxaparse.cli", *verbose, "pacs", "--aet", HOOK_AET,
+               "--host", "127.0.0.1", "--port", str(self.port), "--spool", str(self.spool),
+               "--store", str(self.store), "--study-quiet", str(self.quiet), *self.extra]
         self.home.mkdir(parents=True, exist_ok=True)
         with self.log.open("a") as log:
             self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from dxaparse.batch.executors import RestartingPool, completed
-from dxaparse.batch.plan import Plan, Seen, Unit
+from dxaparse.batch.plan import Plan, Seen
 from dxaparse.code import CodingSettings
 from dxaparse.emit.store import Store
 from dxaparse.pipeline import process
-from dxaparse.read.files import sha256_file
+from dxaparse.read.files import Kind, sha256_file
+from dxaparse.unit import Unit
 
 from .conftest import ROOT
 
@@ -121,8 +122,10 @@ def test_plan_skips_known_content_and_groups_studies():
                  Seen("/s/1.dcm", "dicom", "k2", "1.2.3"), Seen("/t/2.dcm", "dicom", "n2", "1.2.3"),
                  Seen("/u/3.dcm", "dicom", "n3"), Seen("/x", reason="cannot open: Permission denied")]:
         plan.add(seen)
-    assert plan.units() == [Unit(("/b.pdf",), ("n1",)), Unit(("/s/1.dcm", "/t/2.dcm"), ("k2", "n2"), True),
-                            Unit(("/u/3.dcm",), ("n3",), True)]
+    assert plan.units() == [Unit((Path("/b.pdf"),), ("n1",), Kind.PDF),
+                            Unit((Path("/s/1.dcm"), Path("/t/2.dcm")), ("k2", "n2"), Kind.DICOM, "1.2.3",
+                                 root=Path("/")),
+                            Unit((Path("/u/3.dcm"),), ("n3",), Kind.DICOM)]
     assert (plan.skipped, plan.copies, [s.path for s in plan.failed]) == (1, 1, ["/x"])
 
 

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from dxaparse.batch.plan import Unit
-from dxaparse.batch.work import code_unit
 from dxaparse.code import CodingSettings
 from dxaparse.emit.store import Store
-from dxaparse.errors import InputError
 from dxaparse.names import text_to_path
+from dxaparse.pipeline import run_unit
 from dxaparse.read.files import sha256_file
+from dxaparse.unit import RunOptions, dicom_unit
 
 from ._exams import findings_json
 from .conftest import ROOT
@@ -93,21 +92,22 @@ def test_a_study_object_swapped_for_a_fifo_after_the_survey_fails_alone(tmp_path
     objects = [tmp_path / "sr.dcm", tmp_path / "spine.dcm"]
     for path in objects:
         path.write_bytes((STUDY / path.name).read_bytes())
-    unit = Unit(tuple(map(str, objects)), tuple(sha256_file(p) for p in objects), study=True)
+    unit = dicom_unit(objects)
     objects[1].unlink()
     os.mkfifo(objects[1])
     out: list = []
-    worker = threading.Thread(target=lambda: out.extend(code_unit(unit, CodingSettings(), ocr=False)),
-                              daemon=True)
+    options = RunOptions(CodingSettings(), ocr=False)
+    worker = threading.Thread(target=lambda: out.append(run_unit(unit, options)), daemon=True)
     worker.start()
     worker.join(30)
     if worker.is_alive():  # let the stuck reader go: a writer opens the FIFO and closes it at once
         os.close(os.open(objects[1], os.O_WRONLY | os.O_NONBLOCK))
         worker.join(30)
-        pytest.fail("code_unit opened the FIFO")
+        pytest.fail("run_unit opened the FIFO")
     fifo = (str(objects[1]), f"a FIFO (named pipe){SPECIAL.strip()}")
-    assert [(e.path, e.reason) for e in out if isinstance(e, InputError)] == [fifo]
-    assert [r.source.kind for r in out if not isinstance(r, InputError)] == ["dicom-sr"]
+    [coded] = out
+    assert [(e.path, e.reason) for e in coded.rejected] == [fifo] and coded.failed == [objects[1]]
+    assert [r.source.kind for r in coded.results] == ["dicom-sr"]
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 
-from dxaparse.batch.plan import Unit
 from dxaparse.batch.work import code_units
 from dxaparse.code import CodingSettings
 from dxaparse.emit.store import Store
+from dxaparse.read.files import Kind
+from dxaparse.unit import RunOptions, Unit
 
 from ._poison import dense_pdf
 from .conftest import ROOT
@@ -44,7 +46,7 @@ def test_watch_files_a_slow_report_in_failed_with_the_time_limit_and_codes_the_r
     start = time.monotonic()
     run = cli("watch", str(folder), "--store", str(store), "--settle", "0.1", "--once", "--config", str(site),
               "--log-paths")
-    assert run.code == 0, run.err
+    assert run.code == 2, run.err  # --once: an input failed
     assert time.monotonic() - start < 20
     assert f"slow.pdf failed: {REASON}" in run.out
     assert (folder / "failed" / "slow.pdf.error.txt").read_text().strip() == f"slow.pdf: {REASON}"
@@ -77,11 +79,12 @@ def test_code_refuses_a_slow_report_with_the_time_limit_and_codes_the_rest(input
 def test_a_batch_unit_that_runs_out_of_memory_names_the_memory_limit(monkeypatch):
     """The readers' libraries raise MemoryError when the worker's cap is reached; a batch worker reports
     it as the limit, not as an internal error (a real allocation past the cap: test_isolate.py)."""
-    def exhausted(path, settings, **options):
+    def exhausted(unit, options):
         raise MemoryError
         yield
 
-    monkeypatch.setattr("dxaparse.batch.work.process", exhausted)
-    ((texts, errors),) = code_units([Unit(["/in/huge.pdf"], ["0" * 64])], CodingSettings())
+    monkeypatch.setattr("dxaparse.pipeline.read_and_code", exhausted)
+    unit = Unit((Path("/in/huge.pdf"),), ("0" * 64,), Kind.PDF)
+    ((texts, errors),) = code_units([unit], RunOptions(CodingSettings()))
     assert texts == []
     assert errors == [("/in/huge.pdf", "over the memory limit of 2048 MB (setting memory_per_worker_mb)")]

@@ -46,7 +46,7 @@ def test_results_wait_for_a_down_receiver_and_amendments_are_corrections(tmp_pat
     charges = [[(c.code, c.modifiers) for c in r.coding.cpt] for r in (first, amended)]
     assert charges[0] == charges[1]
     assert receiver.kinds()[2] == "ORU^R01 C"  # same charges: corrected results, no second charge
-    assert "(amended result)" in hook.log_text()
+    assert f" {amended.source.sha256[:12]} coded amended " in hook.log_text()  # the line names the exam
 
 
 def test_a_held_exam_sends_preliminary_results_and_its_charge_only_once_released(tmp_path, cli):

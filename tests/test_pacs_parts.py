@@ -15,10 +15,11 @@ from dxaparse.code import load_settings
 from dxaparse.emit.hl7 import hl7_messages
 from dxaparse.errors import InputError
 from dxaparse.models import Scan
-from dxaparse.pipeline import process_study
+from dxaparse.pipeline import read_and_code
 from dxaparse.read.files import sha256_file, sha256_of_hashes
 from dxaparse.serve.mllp import Deliverer, MllpError, Outbox, ack_code, exchange
 from dxaparse.serve.pacs.spool import Spool, safe_name
+from dxaparse.unit import RunOptions, dicom_unit
 
 from ._exams import exam
 from ._pacs import (
@@ -188,8 +189,8 @@ def test_a_study_with_an_encapsulated_pdf_gives_one_result(tmp_path):
     page = save(encapsulated_pdf(study, pdf), tmp_path)
     forearm = save(hologic_sc(study, "ARM"), tmp_path)
     settings = load_settings(None)
-    [only_page] = process_study([page], settings)
-    [with_image] = process_study([page, forearm], settings)
+    [only_page] = _study([page], settings)
+    [with_image] = _study([page, forearm], settings)
     assert only_page.source.kind == "pdf" and only_page.exam.study_uid == study
     assert with_image.source.kind == "dicom-study"
     assert with_image.measurements == only_page.measurements
@@ -197,7 +198,7 @@ def test_a_study_with_an_encapsulated_pdf_gives_one_result(tmp_path):
     assert with_image.source.sha256 == sha256_of_hashes([sha256_file(page), sha256_file(forearm)])
 
     sr = save(hologic_sr(study, spine_t=-1.1), tmp_path)
-    [from_sr] = process_study([page, sr], settings)
+    [from_sr] = _study([page, sr], settings)
     assert [m.t_score for m in from_sr.measurements] == [-1.1]
 
 
@@ -206,14 +207,14 @@ def test_dxaparse_code_reads_an_encapsulated_pdf_like_the_hook(tmp_path):
     page = save(encapsulated_pdf("1.2.826.0.1.3680043.8.498.603", pdf), tmp_path)
     run = run_cli("code", str(page))
     assert run.code == 0, run.err
-    [hooked] = process_study([page], load_settings(None))
+    [hooked] = _study([page], load_settings(None))
     assert '"kind": "pdf"' in run.out and hooked.source.path == str(page)
     assert f'"sha256": "{sha256_file(page)}"' in run.out and hooked.source.sha256 == sha256_file(page)
 
 
 def test_an_unreadable_encapsulated_pdf_is_a_reason_not_a_crash(tmp_path):
     page = save(encapsulated_pdf("1.2.826.0.1.3680043.8.498.602", b"%PDF-1.4 not really"), tmp_path)
-    [err] = process_study([page], load_settings(None))
+    [err] = _study([page], load_settings(None))
     assert isinstance(err, InputError) and err.reason.startswith("encapsulated PDF")
 
 
@@ -226,3 +227,8 @@ def test_a_port_in_use_stops_the_hook_with_a_reason(tmp_path):
                        str(tmp_path / "spool"), "--store", str(tmp_path / "store.sqlite3"), timeout=60)
     assert done.code == 1
     assert "Address already in use" in done.err
+
+
+def _study(paths, settings) -> list:
+    """A study's objects coded as the hook codes them (in this process, without limits)."""
+    return list(read_and_code(dicom_unit(paths), RunOptions(settings)))

@@ -7,13 +7,15 @@ from __future__ import annotations
 import threading
 import time
 
-from dxaparse.isolate import Limits
+from dxaparse.code import CodingSettings
 from dxaparse.serve.pacs.spool import Spool
 from dxaparse.serve.pacs.worker import StudyWorker
+from dxaparse.unit import Outcome, RunOptions
 
 from ._pacs import wait_for
 
 PART10 = b"\0" * 128 + b"DICM" + b"rest"
+NO_LIMITS = RunOptions(CodingSettings(seconds_per_input=0, memory_per_worker_mb=0))
 
 
 class Recorder:
@@ -24,19 +26,20 @@ class Recorder:
         self.calls: list[tuple[str, int, float, float]] = []  # study, instances, start, end
         self._lock = threading.Lock()
 
-    def __call__(self, files):
+    def __call__(self, unit, options, isolator):
+        files = unit.paths
         start = time.monotonic()
         if self.gate:
             self.gate.wait(10)
         time.sleep(self.seconds)
         with self._lock:
             self.calls.append((files[0].parent.name, len(files), start, time.monotonic()))
-        return []  # no exam: the study is filed in failed/, which is all these tests need
+        return Outcome.of(unit, [])  # no exam: the study is filed in failed/, all these tests need
 
 
 def _worker(tmp_path, code, workers: int) -> tuple[Spool, StudyWorker]:
     spool = Spool(tmp_path / "spool")
-    worker = StudyWorker(spool, 0.2, code, lambda results, files: None, workers=workers, limits=Limits())
+    worker = StudyWorker(spool, 0.2, NO_LIMITS, lambda results, hashes: [], workers=workers, run=code)
     return spool, worker
 
 

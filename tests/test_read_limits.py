@@ -9,11 +9,12 @@ import pytest
 
 from dxaparse.code import CodingSettings
 from dxaparse.errors import InputError
-from dxaparse.pipeline import process, read_options
+from dxaparse.pipeline import process
 from dxaparse.read.dicom import read_dicom
 from dxaparse.read.ocr import available
 from dxaparse.read.options import DEFAULTS, ReadOptions
 from dxaparse.read.pdf import document
+from dxaparse.unit import RunOptions
 
 from ._pdf import raw_pdf, text_content
 from .conftest import ROOT
@@ -33,7 +34,7 @@ def test_the_limits_are_site_settings_with_safe_defaults():
     assert (DEFAULTS.max_pages, DEFAULTS.max_page_pixels) == (50, 40_000_000)
     settings = CodingSettings()
     assert (settings.max_pages, settings.max_page_pixels) == (DEFAULTS.max_pages, DEFAULTS.max_page_pixels)
-    options = read_options(CodingSettings(max_pages=7, max_page_pixels=9_000_000))
+    options = RunOptions(CodingSettings(max_pages=7, max_page_pixels=9_000_000)).read_options()
     assert (options.max_pages, options.max_page_pixels) == (7, 9_000_000)
     with pytest.raises(ValueError):
         CodingSettings(max_pages=0)

@@ -28,6 +28,8 @@ from dxaparse.serve import watch as watch_module
 from dxaparse.serve.settle import study_uid
 from dxaparse.serve.sink import ResultSink
 from dxaparse.serve.watch import Outcome, Watcher, WatchOptions
+from dxaparse.unit import Outcome as Coded
+from dxaparse.unit import RunOptions
 
 from ._exams import exam, findings_json
 from .conftest import ROOT
@@ -89,9 +91,10 @@ def watching(tmp_path: Path, out_dir: Path | None = None, formats=(), settings: 
     inbox = tmp_path / "in"
     inbox.mkdir(exist_ok=True)
     report = Collect()
+    run = RunOptions(settings or load_settings(None), ocr=options.pop("ocr", True))
     with Store(tmp_path / "store.sqlite3") as store:
         watcher = Watcher(WatchOptions(root=inbox, **{"settle": 0.2, "retry_partial": 0, **options}),
-                          settings or load_settings(None), ResultSink(store, out_dir, formats), report)
+                          run, ResultSink(store, out_dir, formats), report)
         thread = threading.Thread(target=watcher.run, name="watcher", daemon=True)
         thread.start()
         try:
@@ -108,15 +111,16 @@ def record_studies(monkeypatch) -> list[list[str]]:
     each call was given (grouping tests need no real DXA content)."""
     calls: list[list[str]] = []
 
-    def fake_process_study(paths, settings, **options):  # options: ocr
-        calls.append(sorted(p.name for p in paths))
-        sha = sha256_of_hashes([sha256_file(p) for p in paths])
-        source = {"path": path_to_text(paths[0]), "kind": "dicom-study", "sha256": sha}  # as result_of does
+    def fake_run_unit(unit, options, isolator):
+        calls.append(sorted(p.name for p in unit.paths))
+        sha = sha256_of_hashes([sha256_file(p) for p in unit.paths])
+        # as result_of does
+        source = {"path": path_to_text(unit.paths[0]), "kind": "dicom-study", "sha256": sha}
         result = exam(len(calls), source=source)
-        result.exam.study_uid = study_uid(paths[0])
-        yield result
+        result.exam.study_uid = study_uid(unit.paths[0])
+        return Coded.of(unit, [result])
 
-    monkeypatch.setattr(watch_module, "process_study", fake_process_study)
+    monkeypatch.setattr(watch_module, "run_unit", fake_run_unit)
     return calls
 
 
@@ -350,7 +354,8 @@ def test_a_crash_between_storing_an_amended_result_and_filing_the_late_object_lo
     inbox = tmp_path / "in"
     shutil.copy(sample / "iva.dcm", inbox / "IM-late")
     with Store(tmp_path / "store.sqlite3") as store:  # the late object's run dies after the commit
-        watcher = Watcher(WatchOptions(root=inbox), load_settings(None), ResultSink(store), Collect())
+        watcher = Watcher(WatchOptions(root=inbox), RunOptions(load_settings(None)), ResultSink(store),
+                          Collect())
 
         def killed(*_):
             raise RuntimeError("kill -9")
@@ -474,7 +479,7 @@ def test_output_and_logs_carry_no_patient_identifiers_by_default(tmp_path, log_p
                           str(tmp_path / "s.sqlite3"), "--settle", "0.1", "--once", "--retry-partial", "0",
                           *(["--log-paths"] if log_paths else [])],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 2, run.stderr   # --once: an input failed
     assert " coded " in run.stdout and " failed: " in run.stdout
     # the reader's warning names the input as the output lines do: by short hash, or by its path
     sha = sha256_file(inbox / "done" / "DOE_JANE_1950-02-03.json")[:12]

@@ -151,7 +151,7 @@ def test_a_fifo_in_the_share_at_start_neither_hangs_once_nor_ignores_sigterm(tmp
     argv = [sys.executable, "-m", "dxaparse.cli", "watch", str(inbox), "--store", str(tmp_path / "s.sqlite3"),
             "--settle", "0.1"]
     once = subprocess.run([*argv, "--once"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert once.returncode == 0, once.stderr
+    assert once.returncode == 2, once.stderr   # --once: inputs failed
     assert "1 coded, 0 duplicate, 2 failed; 0 waiting" in once.stdout
     os.mkfifo(inbox / "pipe2.pdf")
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -186,7 +186,7 @@ def test_a_special_file_that_cannot_be_moved_is_left_and_logged_once(tmp_path, m
         wait_for(lambda: len(w.report.outcomes) == 2, "both handled")
         time.sleep(1.0)  # ten polls
         assert len(w.report.outcomes) == 2 and (w.inbox / "pipe.pdf").is_fifo()
-        assert caplog.text.count("left where it is") == 1 and "pipe" not in caplog.text
+        assert caplog.text.count("left where it is") == 1 and "pipe.pdf" not in caplog.text
         assert w.names(w.failed) == [] and w.names(w.done) == ["good.json"]
 
 
@@ -264,7 +264,7 @@ def test_the_command_shows_a_name_that_is_not_utf8_only_when_asked_and_escaped(t
                           str(tmp_path / "s.sqlite3"), "--settle", "0.1", "--once", "--retry-partial", "0",
                           *(["--log-paths"] if log_paths else [])],
                          cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 2, run.stderr   # --once: an input failed
     assert "1 coded, 0 duplicate, 1 failed" in run.stdout
     assert ("M\\xfcller-Hans.json" in run.stdout and "M\\xfcller-Eva.json" in run.stdout) is log_paths
     assert ("ller-" in run.stdout + run.stderr) is log_paths
@@ -356,6 +356,6 @@ def test_library_warnings_reach_stderr_without_their_values(tmp_path, verbose):
     run = subprocess.run([sys.executable, "-m", "dxaparse.cli", *verbose, "watch", str(inbox), "--store",
                           str(tmp_path / "s.sqlite3"), "--settle", "0.1", "--study-quiet", "0.1", "--once",
                           "--retry-partial", "0"], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 2, run.stderr   # --once: the object failed
     assert (uid in run.stdout + run.stderr) is (verbose == ["-vv"])
     assert ("withheld" in run.stderr) is (verbose == ["-v"])

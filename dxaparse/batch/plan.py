@@ -16,6 +16,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..read.files import Kind, not_regular_at, sha256_file, sniff
 from ..serve.settle import study_uid
+from ..unit import Unit, common_root
 
 
 @dataclass(frozen=True)
@@ -27,15 +28,6 @@ class Seen:
     sha256: str | None = None
     study_uid: str | None = None
     reason: str | None = None
-
-
-@dataclass(frozen=True)
-class Unit:
-    """Files coded together: one report, or the DICOM objects of one study (`study`)."""
-
-    paths: tuple[str, ...]
-    hashes: tuple[str, ...]
-    study: bool = False
 
 
 def walk(root: Path, skip: frozenset[str] = frozenset()) -> tuple[list[str], list[Seen]]:
@@ -105,24 +97,26 @@ class Plan:
 
     def units(self) -> list[Unit]:
         """Every unit to code, in path order: each study's objects together (a DICOM object without a
-        readable study alone: its reader says what is wrong), every other file alone."""
+        readable study alone: its reader says what is wrong), every other file alone. A study spread
+        over several folders gets their common folder as its source path."""
         studies: dict[str, list[Seen]] = {}
         units = []
         for seen in sorted(self._files.values(), key=lambda s: s.path):
             if seen.study_uid:
                 studies.setdefault(seen.study_uid, []).append(seen)
             else:
-                units.append(self._unit([seen], study=seen.kind == Kind.DICOM.value))
-        units += [self._unit(group, study=True) for group in studies.values()]
+                units.append(self._unit([seen]))
+        units += [self._unit(group) for group in studies.values()]
         self._files.clear()
         return sorted(filter(None, units), key=lambda u: u.paths)
 
-    def _unit(self, group: list[Seen], study: bool) -> Unit | None:
+    def _unit(self, group: list[Seen]) -> Unit | None:
         hashes = tuple(s.sha256 for s in group)
         if all(map(self.known, hashes)):
             self.skipped += len(group)
             return None
-        return Unit(tuple(s.path for s in group), hashes, study)
+        paths = tuple(Path(s.path) for s in group)
+        return Unit(paths, hashes, Kind(group[0].kind), study=group[0].study_uid, root=common_root(paths))
 
 
 def chunks(items: list, size: int, weight: Callable[[object], int] = lambda _: 1) -> Iterator[list]:

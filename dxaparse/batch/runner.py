@@ -8,6 +8,7 @@ flat however large the tree.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -16,21 +17,23 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..code import CodingSettings
 from ..emit.store import Store
+from ..logs import OUTCOMES, outcome_fields
 from ..models import ExamResult
+from ..unit import RunOptions, Unit
 from .executors import completed
-from .plan import Plan, Seen, Unit, chunks, survey, walk
+from .plan import Plan, Seen, chunks, survey, walk
 from .tally import Tally
 from .work import Done, code_units
+
+outcomes = logging.getLogger(OUTCOMES)
 
 Fail = Callable[[str, str | None, str], None]
 """Hears of a file that could not be coded: its path, its content hash (None if it was not read), why."""
 
 
-def run_batch(root: Path, store: Store, settings: CodingSettings, executor: Executor, *, slots: int = 1,
-              password: str | None = None, ocr: bool = True, on_failure: Fail = lambda *_: None,
-              progress: bool = False) -> Tally:
+def run_batch(root: Path, store: Store, options: RunOptions, executor: Executor, *, slots: int = 1,
+              on_failure: Fail = lambda *_: None, progress: bool = False) -> Tally:
     """Code every file under `root` whose content is not in `store` yet; `on_failure` hears of each
     file that could not be coded as it happens."""
     start = time.perf_counter()
@@ -64,9 +67,9 @@ def run_batch(root: Path, store: Store, settings: CodingSettings, executor: Exec
     try:
         with _bar(weight, "code", progress) as bar:
             tasks = chunks(units, size, lambda u: len(u.paths))
-            for chunk, dones in completed(executor, code_units, tasks, slots, settings, password, ocr):
+            for chunk, dones in completed(executor, code_units, tasks, slots, options):
                 if isinstance(dones, BaseException):
-                    dones = [([], [(path, _died(dones)) for path in unit.paths]) for unit in chunk]
+                    dones = [([], [(str(path), _died(dones)) for path in unit.paths]) for unit in chunk]
                 for unit, done in zip(chunk, dones, strict=True):
                     _settle(unit, done, writer, fail)
                 bar.update(sum(len(u.paths) for u in chunk))
@@ -77,17 +80,19 @@ def run_batch(root: Path, store: Store, settings: CodingSettings, executor: Exec
 
 
 def _settle(unit: Unit, done: Done, writer: _Writer, fail: Fail) -> None:
-    """One coded unit into the store. With a result, only the objects the reader rejected fail;
-    without one, the whole unit does (as in the folder watcher)."""
-    texts, errors = done
+    """One coded unit into the store: its failed files (which the pipeline's rule chose) reported, its
+    exams stored with the hashes of the files they came from."""
+    texts, failed = done
     results = [ExamResult.model_validate_json(t) for t in texts]
-    reasons = dict(errors)
-    bad = set(reasons) if results else set(unit.paths) | set(reasons)
-    default = "; ".join(dict.fromkeys(reasons.values())) or "no DXA result in this input"
-    hashes = dict(zip(unit.paths, unit.hashes, strict=True))
-    for path in sorted(bad):
-        fail(path, hashes.get(path), reasons.get(path, default))
-    inputs = [sha for path, sha in zip(unit.paths, unit.hashes, strict=True) if path not in bad]
+    hashes = {str(path): sha for path, sha in zip(unit.paths, unit.hashes, strict=True)}
+    for path, reason in sorted(failed):
+        fail(path, hashes.get(path), reason)
+    if not results:
+        reason = "; ".join(dict.fromkeys(r for _, r in failed))
+        outcomes.info("%s failed: %s", unit.sha256[:12], reason,
+                      extra=outcome_fields(unit.sha256, "failed", [], reason, files=len(unit.paths)))
+    bad = {path for path, _ in failed}
+    inputs = [sha for path, sha in hashes.items() if path not in bad]
     for n, result in enumerate(results, 1):
         writer.add(result, inputs if n == len(results) else [])
 
@@ -112,6 +117,9 @@ class _Writer:
                     self.tally.exams[result.source.kind] += 1
                 else:
                     self.tally.again += 1
+                status = "coded" if new else "duplicate"
+                outcomes.info("%s %s", result.source.sha256[:12], status,
+                              extra=outcome_fields(result.source.sha256, status, [result], None))
             self._pending = []
         self._since = time.monotonic()
 

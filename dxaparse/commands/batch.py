@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..batch import default_jobs
 from ..emit.store import Store, StoreError, default_path, network_filesystem
-from .options import error, jobs
+from .options import add_run_options, error, jobs, run_options
 from .privacy import InputNames, input_label, withhold_library_messages
 
 
@@ -38,9 +38,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     where.add_argument("--dask", metavar="SCHEDULER_ADDRESS",
                        help="run on a Dask cluster instead, e.g. tcp://host:8786 (needs dxaparse[dask] "
                             "on every worker and DIR at the same path there)")
-    p.add_argument("--config", type=Path, help="site coding settings (TOML); see docs/configuration.md")
-    p.add_argument("--password", help="password of encrypted PDF reports")
-    p.add_argument("--no-ocr", dest="ocr", action="store_false", help="never OCR image-only reports")
+    add_run_options(p)
     p.add_argument("--log-paths", action="store_true",
                    help="show file names in output and logs (they may contain patient names)")
     return p
@@ -52,7 +50,6 @@ def run(args: argparse.Namespace) -> int:
     from ..batch.executors import open_executor
     from ..batch.runner import run_batch
     from ..batch.tally import summary
-    from ..code import load_settings
 
     root = args.folder.resolve()
     if not root.is_dir():
@@ -61,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     if fs := network_filesystem(store_path if store_path.exists() else store_path.parent):
         print(f"dxaparse batch: warning: the store {store_path} is on a {fs} file system; SQLite needs a "
               "local disk (docs/store.md)", file=sys.stderr)
-    settings = load_settings(args.config)
+    options = run_options(args)
     withhold_library_messages(args.verbose)  # before the pool starts: its workers inherit it
     for handler in logging.getLogger().handlers:
         handler.addFilter(InputNames(root, args.log_paths))
@@ -74,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # a scheduler's kill stops the run as Ctrl-C does
     try:
         with Store(store_path) as store, open_executor(args.jobs, args.dask) as (executor, slots):
-            tally = run_batch(root, store, settings, executor, slots=slots, password=args.password,
-                              ocr=args.ocr, on_failure=failed, progress=sys.stderr.isatty())
+            tally = run_batch(root, store, options, executor, slots=slots, on_failure=failed,
+                              progress=sys.stderr.isatty())
     except KeyboardInterrupt:
         return error("batch", "interrupted; what was coded is stored, run again to resume", 130)
     except RuntimeError as err:  # no Dask installed, or workers that keep dying

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..emit import FORMATS
 from ..errors import InputError
-from .options import add_fhir_bundle, error, fhir_bundle
+from .options import add_fhir_bundle, add_run_options, error, fhir_bundle, run_options
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -19,9 +19,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="DICOM object, folder holding one exam, PDF report, or findings JSON")
     p.add_argument("--format", choices=sorted(FORMATS), default="json", help="output format (default json)")
     add_fhir_bundle(p)
-    p.add_argument("--config", type=Path, help="site coding settings (TOML); see docs/configuration.md")
-    p.add_argument("--password", help="password of encrypted PDF reports")
-    p.add_argument("--no-ocr", dest="ocr", action="store_false", help="never OCR image-only reports")
+    add_run_options(p)
     p.add_argument("--progress", action="store_true",
                    help="one stderr line per input as it is read (`dxaparse: [2/9] PATH`), for logs and "
                         "scripts; without it several inputs show a progress bar when stderr is a terminal")
@@ -30,20 +28,17 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..code import load_settings
-    from ..isolate import Limits, code_here
-    from ..pipeline import process
+    from ..pipeline import run_unit
+    from ..unit import units_of
 
     bundle_type, problem = fhir_bundle(args, [args.format])
     if problem:
         return error("code", problem)
-    settings = load_settings(args.config)
+    options = run_options(args)   # one for the run: every input is coded with the same choices
     try:  # before any input is read: a wrong -o must not cost a long run
         out = args.output.open("w", encoding="utf-8", newline="") if args.output else sys.stdout
     except OSError as err:
         return error("code", f"cannot write {args.output}: {err.strerror or err}")
-    # In this process, under an alarm: a child process per input would double a one-report run's time.
-    limits = Limits.of(settings)
     results, bad = [], 0
     # A progress bar only for a person watching several inputs: never in pipes, logs or CI output.
     paths, say = args.paths, _say
@@ -56,15 +51,21 @@ def run(args: argparse.Namespace) -> int:
             say(f"dxaparse: [{n}/{len(args.paths)}] {path}", file=sys.stderr)
         # Readers never follow a link (read/files.py); one named here is the user's own choice.
         target = path.resolve() if path.is_symlink() else path
-        for item in code_here(limits, path, process, target, settings, password=args.password, ocr=args.ocr):
-            if isinstance(item, InputError):
-                bad += 1
-                say(f"dxaparse: {item}", file=sys.stderr)
+        for unit in units_of(target):
+            # In this process, under an alarm: a child process per input would double a one-report
+            # run's time.
+            if isinstance(unit, InputError):
+                errors = [unit]
             else:
-                results.append(item)
-    options = ({"bundle_type": bundle_type} if args.format == "fhir"
-               else {"envelope": settings.hl7} if args.format == "hl7" else {})
-    text = FORMATS[args.format](results, len(args.paths) > 1, **options) if results else ""
+                outcome = run_unit(unit, options)
+                results += outcome.results
+                errors = outcome.rejected
+            for err in errors:
+                bad += 1
+                say(f"dxaparse: {err}", file=sys.stderr)
+    written = ({"bundle_type": bundle_type} if args.format == "fhir"
+               else {"envelope": options.settings.hl7} if args.format == "hl7" else {})
+    text = FORMATS[args.format](results, len(args.paths) > 1, **written) if results else ""
     if args.output:
         with out:
             out.write(text)

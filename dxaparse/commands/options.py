@@ -1,11 +1,19 @@
-"""Option parsers, shared options and the error line the commands (code, watch, pacs, batch) share."""
+"""Option parsers, the options every coding command shares (into one `unit.RunOptions`), and the error
+line the commands share."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..emit import EXTENSIONS, FHIR_BUNDLES
+from ..errors import SettingsError
+
+if TYPE_CHECKING:
+    from ..unit import RunOptions
 
 
 def seconds(text: str) -> float:
@@ -56,3 +64,47 @@ def error(command: str, message: str, status: int = 2) -> int:
     """One line on stderr naming the command, and the exit status to return."""
     print(f"dxaparse {command}: {message}", file=sys.stderr)
     return status
+
+
+PASSWORD_ENV = "DXAPARSE_PDF_PASSWORD"
+"""The environment variable that may hold the password of encrypted PDF reports."""
+
+
+def add_run_options(p: argparse.ArgumentParser, *, password: bool = True) -> None:
+    """The options every coding command shares, read into one `unit.RunOptions` by `run_options`: site
+    settings, OCR, the PDF password (not for the PACS hook: it codes DICOM objects, whose Encapsulated
+    PDFs are read without one), and the log format (docs/configuration.md)."""
+    p.add_argument("--config", type=Path, help="site coding settings (TOML); see docs/configuration.md")
+    p.add_argument("--no-ocr", dest="ocr", action="store_false", help="never OCR image-only reports")
+    if password:
+        p.add_argument("--password", help="password of encrypted PDF reports (visible to other users in "
+                                          f"`ps`: prefer --password-file or {PASSWORD_ENV})")
+        p.add_argument("--password-file", type=Path, metavar="PATH",
+                       help="read the password of encrypted PDF reports from this file (its trailing "
+                            "newline dropped)")
+    p.add_argument("--log-format", choices=["text", "json"], default="text",
+                   help="log records on stderr as text lines (default) or one JSON object each")
+
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    """The run's one options object, from the shared options. The password comes from --password, else
+    --password-file, else $DXAPARSE_PDF_PASSWORD. Raises `SettingsError` (one line, exit status 2) for a
+    settings or password file that cannot be read."""
+    from ..code import load_settings
+    from ..unit import RunOptions
+
+    return RunOptions(load_settings(args.config), ocr=args.ocr, password=_password(args))
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    if getattr(args, "password", None) is not None:
+        return args.password
+    path = getattr(args, "password_file", None)
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            detail = err.strerror if isinstance(err, OSError) and err.strerror else type(err).__name__
+            raise SettingsError(f"--password-file {path}: cannot read it: {detail}") from None
+        return text.rstrip("\r\n")   # an editor's trailing newline is no part of it
+    return os.environ.get(PASSWORD_ENV) if hasattr(args, "password") else None

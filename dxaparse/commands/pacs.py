@@ -1,7 +1,8 @@
 """`dxaparse pacs`: the PACS hook — a DICOM Storage SCP that codes each DXA study it receives (docs/pacs.md).
 
-Runs until SIGTERM/SIGINT; the studies being coded then are left in the spool for the next start. Logs
-(stderr) name peers by AE title and studies by a short hash, never patients.
+Runs until SIGTERM/SIGINT; the studies being coded then are left in the spool for the next start.
+Prints one line per study coded (or failed) and the counts when it stops (stdout); logs (stderr) name
+peers by AE title and studies by the exam's content hash, never patients.
 """
 
 from __future__ import annotations
@@ -17,8 +18,19 @@ from ..emit import EXTENSIONS, HL7_KINDS
 from ..emit.store import Store, StoreError, default_path
 from ..quiet import captured
 from ..serve.pacs.defaults import ACSE_TIMEOUT, NETWORK_TIMEOUT, WORKERS
-from .options import add_fhir_bundle, error, fhir_bundle, formats, jobs, positive_seconds, seconds
+from .options import (
+    add_fhir_bundle,
+    add_run_options,
+    error,
+    fhir_bundle,
+    formats,
+    jobs,
+    positive_seconds,
+    run_options,
+    seconds,
+)
 from .privacy import withhold_library_messages
+from .report import Printer
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -56,8 +68,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help=f"comma-separated export formats for --out-dir: {','.join(EXTENSIONS)} "
                         "(default json)")
     add_fhir_bundle(p)
-    p.add_argument("--config", type=Path, help="site coding settings (TOML); see docs/configuration.md")
-    p.add_argument("--no-ocr", dest="ocr", action="store_false", help="never OCR image-only PDF reports")
+    add_run_options(p, password=False)
     p.add_argument("--mllp", type=_host_port, metavar="HOST:PORT",
                    help="deliver each new result as HL7 v2 over MLLP to this receiver")
     p.add_argument("--mllp-messages", type=_kinds, default=list(HL7_KINDS), metavar="LIST",
@@ -75,7 +86,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     import ssl
 
-    from ..code import load_settings
     from ..serve.mllp import Deliverer, Outbox
     from ..serve.pacs.hook import Hook  # pynetdicom, hl7apy
     from ..serve.pacs.scp import tls_context
@@ -91,19 +101,20 @@ def run(args: argparse.Namespace) -> int:
     if args.verbose < 2:  # pynetdicom's INFO repeats ours
         logging.getLogger("pynetdicom").setLevel(logging.WARNING)
     withhold_library_messages(args.verbose)  # pydicom's warnings quote values (patient data)
-    settings = load_settings(args.config)
+    options = run_options(args)
+    printer = Printer("pacs", args.spool.resolve())
     stop = threading.Event()
     try:
         context = tls_context(args.tls_cert, args.tls_key, args.tls_ca) if args.tls_cert else None
         with Store(store_path) as store:
-            sink = ResultSink(store, args.out_dir, chosen, fhir_bundle=bundle_type, hl7=settings.hl7)
+            sink = ResultSink(store, args.out_dir, chosen, fhir_bundle=bundle_type, hl7=options.settings.hl7)
             mllp = None
             if args.mllp:
                 queue = args.mllp_queue or store_path.with_name(store_path.name + ".mllp-outbox")
                 mllp = Deliverer(Outbox(queue), *args.mllp, timeout=args.mllp_timeout, retry=args.mllp_retry)
-            hook = Hook(args.aet, args.spool.resolve(), sink, settings, quiet=args.study_quiet,
+            hook = Hook(args.aet, args.spool.resolve(), sink, options, quiet=args.study_quiet,
                         allow=args.allow_aet, max_associations=args.max_associations, mllp=mllp,
-                        hl7_kinds=args.mllp_messages, ocr=args.ocr, workers=args.workers,
+                        hl7_kinds=args.mllp_messages, report=printer.outcome, workers=args.workers,
                         acse_timeout=args.acse_timeout, network_timeout=args.network_timeout)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: stop.set())
@@ -118,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
                     mllp.outbox.close()
     except (OSError, ssl.SSLError, sqlite3.Error, StoreError) as err:
         return error("pacs", f"stopped: {type(err).__name__}: {err}", status=1)
-    print("dxaparse pacs: stopped", flush=True)
+    printer.summary(hook.worker.counts, len(hook.spool.waiting()), final=True)
     return 0
 
 

@@ -11,17 +11,22 @@ import logging
 import signal
 import sqlite3
 import sys
-from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..emit import EXTENSIONS
 from ..emit.store import Store, StoreError, default_path, network_filesystem
-from .options import add_fhir_bundle, error, fhir_bundle, formats, positive_seconds, seconds
-from .privacy import InputNames, input_label, withhold_library_messages
-
-if TYPE_CHECKING:
-    from ..serve.watch import Outcome
+from .options import (
+    add_fhir_bundle,
+    add_run_options,
+    error,
+    fhir_bundle,
+    formats,
+    positive_seconds,
+    run_options,
+    seconds,
+)
+from .privacy import InputNames, withhold_library_messages
+from .report import Printer
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -52,9 +57,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help=f"export formats for --out-dir, comma-separated: {','.join(EXTENSIONS)} "
                         "(default json)")
     add_fhir_bundle(p)
-    p.add_argument("--config", type=Path, help="site coding settings (TOML); see docs/configuration.md")
-    p.add_argument("--no-ocr", dest="ocr", action="store_false", help="never OCR image-only reports")
-    p.add_argument("--once", action="store_true", help="process what is there, exit when the folder is idle")
+    add_run_options(p)
+    p.add_argument("--once", action="store_true",
+                   help="process what is there, exit when the folder is idle (exit status 2 if any input "
+                        "failed)")
     p.add_argument("--summary-every", type=seconds, default=60.0, metavar="SECONDS",
                    help="print the counts this often while busy (default 60)")
     p.add_argument("--log-paths", action="store_true",
@@ -63,7 +69,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..code import load_settings
     from ..serve.sink import ResultSink
     from ..serve.watch import Watcher, WatchOptions  # watchdog
 
@@ -85,18 +90,18 @@ def run(args: argparse.Namespace) -> int:
     if fs := network_filesystem(store_path.parent if not store_path.exists() else store_path):
         print(f"dxaparse watch: warning: the store {store_path} is on a {fs} file system; SQLite needs a "
               "local disk (docs/store.md)", file=sys.stderr)
-    settings = load_settings(args.config)
+    run_opts = run_options(args)
     options = WatchOptions(root=root, done=args.done, failed=args.failed, settle=args.settle,
-                           study_quiet=args.study_quiet, poll=args.poll, once=args.once, ocr=args.ocr,
+                           study_quiet=args.study_quiet, poll=args.poll, once=args.once,
                            summary_every=args.summary_every, retry_partial=args.retry_partial)
-    printer = _Printer(root, args.log_paths)
+    printer = Printer("watch", root, args.log_paths)
     withhold_library_messages(args.verbose)
     for handler in logging.getLogger().handlers:
         handler.addFilter(InputNames(root, args.log_paths))
     try:
         with Store(store_path) as store:
-            sink = ResultSink(store, out_dir, chosen, fhir_bundle=bundle_type, hl7=settings.hl7)
-            watcher = Watcher(options, settings, sink, printer)
+            sink = ResultSink(store, out_dir, chosen, fhir_bundle=bundle_type, hl7=run_opts.settings.hl7)
+            watcher = Watcher(options, run_opts, sink, printer)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: watcher.stop())
             how = f"polling every {args.poll:g} s" if args.poll else "native events"
@@ -107,38 +112,5 @@ def run(args: argparse.Namespace) -> int:
         detail = err.strerror if isinstance(err, OSError) and not args.log_paths else err
         return error("watch", f"stopped: {type(err).__name__}: {detail}", status=1)
     printer.summary(watcher.counts, watcher.waiting(), final=True)
-    return 0
-
-
-class _Printer:
-    """The user-facing stream: one line per input, a count line now and then."""
-
-    def __init__(self, root: Path, paths: bool):
-        self.root, self.paths = root, paths
-
-    def outcome(self, o: Outcome) -> None:
-        parts = [f"#{o.number}", input_label(o.files[0], o.sha256, self.root, False)]
-        if self.paths:
-            more = f" +{len(o.files) - 1}" if len(o.files) > 1 else ""
-            parts.append(f"{input_label(o.files[0], o.sha256, self.root, True)}{more}")
-        if o.status == "failed":
-            parts.append(f"failed: {o.reason}")
-        else:
-            parts.append(o.status + (" amended" if o.amended and o.status == "coded" else ""))
-            parts += [_codes(r) for r in o.results]
-        print(" ".join(parts), flush=True)
-
-    def summary(self, counts: Counter, waiting: int, final: bool = False) -> None:
-        done = ", ".join(f"{counts[k]} {k}" for k in ("coded", "duplicate", "failed"))
-        print(f"dxaparse watch: {'stopped; ' if final else ''}{done}; {waiting} waiting", flush=True)
-
-
-def _codes(result) -> str:
-    c = result.coding
-    cpt = ["".join([line.code, *(f"-{m}" for m in line.modifiers)]) for line in c.cpt]
-    review = ["REVIEW"] if c.needs_review else []
-    return " ".join([*cpt, *(line.code for line in c.icd10), c.category.value, *review])
-
-
-
-
+    # Like `code` and `batch`: a scheduled `--once` run whose inputs failed must not look successful.
+    return 2 if args.once and watcher.counts["failed"] else 0

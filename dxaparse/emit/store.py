@@ -440,6 +440,15 @@ class Store:
                                     "WHERE e.study_uid = ? ORDER BY i.rowid", (study_uid,)).fetchall()
         return dict(rows)
 
+    def exam_of(self, sha256: str) -> str | None:
+        """The content hash of the exam an input file with this hash was coded into (the exam's own
+        hash for a one-file exam), None if it is not stored: what logs name a duplicate input by."""
+        with self._lock:
+            row = self._db.execute("SELECT e.sha256 FROM inputs i JOIN exams e ON e.id = i.exam_id "
+                                   "WHERE i.sha256 = ?1 UNION ALL SELECT sha256 FROM exams WHERE sha256 = ?1",
+                                   (sha256,)).fetchone()
+        return row[0] if row else None
+
     def set_filed(self, sha256: str, filed: str) -> None:
         """Record where an input file now is (it was filed under another name than planned, or found)."""
         with self._lock, self._tx() as db:

@@ -26,17 +26,25 @@ def read_path(path: Path, options: ReadOptions | None = None) -> Iterator[Findin
     if path.is_dir():
         yield from read_folder(path, options)
         return
+    yield from read_file(path, options)
+
+
+def read_file(path: Path, options: ReadOptions | None = None,
+              sha256: str | None = None) -> Iterator[Findings | InputError]:
+    """Read one file, of whichever kind its first bytes say. `sha256`: its content hash, which the
+    entry point that found the file has (`unit.Unit`); a reader called without one hashes the file."""
+    options = options or _defaults()
     try:
         kind = sniff(path)
         if kind is Kind.DICOM:
             from .dicom import read_dicom
-            yield from read_dicom([path], options=options)
+            yield from read_dicom([path], options=options, hashes={path: sha256} if sha256 else None)
         elif kind is Kind.PDF:
             from .pdf import read_pdf
-            yield read_pdf(path, options)
+            yield read_pdf(path, options, sha256=sha256)
         elif kind is Kind.JSON:
             from .findings_json import read_findings_json
-            yield read_findings_json(path)
+            yield read_findings_json(path, sha256=sha256)
         else:
             raise InputError(path, "not a DICOM object, PDF report or findings JSON")
     except InputError as err:

@@ -43,7 +43,7 @@ _FHIR_TYPE = regex.compile(r"[A-Z][A-Za-z]{1,63}")
 _PLAIN_NAME = regex.compile(r"[A-Za-z0-9_\-]{1,64}")
 
 
-def read_findings_json(path: Path) -> Findings:
+def read_findings_json(path: Path, *, sha256: str | None = None) -> Findings:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"), parse_constant=_not_a_number)
     except UnicodeDecodeError:
@@ -67,7 +67,7 @@ def read_findings_json(path: Path) -> Findings:
     if not any(key in data for key in FINDINGS_INPUT_FIELDS):
         keys = ", ".join(FINDINGS_INPUT_FIELDS)
         raise InputError(path, f"an object with none of the findings keys ({keys})")
-    findings = _validate(path, data, sha256_file(path))
+    findings = _validate(path, data, sha256 or sha256_file(path))
     if ignored:
         warn_input(log, path, findings.source.sha256, f"ignored unknown fields: {', '.join(ignored)}")
     return findings

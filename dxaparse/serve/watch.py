@@ -26,22 +26,22 @@ import queue
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserverVFS
 
-from ..code import CodingSettings
-from ..errors import InputError, OverLimit
+from ..errors import InputError
 from ..isolate import Isolator, Limits
-from ..models import ExamResult
 from ..names import path_to_text, text_to_path
-from ..pipeline import process, process_study
+from ..pipeline import run_unit
 from ..read.files import Kind, is_regular, not_regular, sha256_file, sniff
+from ..unit import Outcome as Coded
+from ..unit import RunOptions, Unit
 from .folders import fail_into, free_name, is_temp, move_unique
+from .report import Outcome, Reporter, log_outcome
 from .settle import QuietGroups, Settler, study_uid
 from .sink import ExportError, ResultSink
 
@@ -60,7 +60,6 @@ class WatchOptions:
     study_quiet: float = 30.0     # seconds without a new object before a DICOM study is coded
     poll: float | None = None     # polling interval; None: the platform's native events
     once: bool = False            # exit when nothing is left to do
-    ocr: bool = True
     summary_every: float = 60.0   # seconds between count lines
     retry_partial: float = 300.0  # a unit without result modified this recently is read again later
 
@@ -70,36 +69,18 @@ class WatchOptions:
         self.failed = (self.failed or self.root / "failed").resolve()
 
 
-@dataclass
-class Outcome:
-    """What became of one unit: a file, or the objects of one DICOM study."""
-
-    number: int                     # the ordinal of the output line: given when reported
-    sha256: str                     # content hash of the (first) input file; "" for an entry not read
-    files: list[Path]               # original paths: patient names may be in them — shown on request only
-    status: str                     # "coded" | "duplicate" | "failed"
-    results: list[ExamResult] = field(default_factory=list)
-    reason: str | None = None
-    amended: bool = False           # a late object's study, re-coded whole with its objects in done/
-
-
-class Reporter(Protocol):
-    def outcome(self, outcome: Outcome) -> None: ...
-    def summary(self, counts: Counter, waiting: int) -> None: ...
-
-
 class Watcher:
     """Watch `options.root` until `stop()` (or, with `once`, until idle); report each unit's outcome."""
 
-    def __init__(self, options: WatchOptions, settings: CodingSettings, sink: ResultSink, reporter: Reporter):
+    def __init__(self, options: WatchOptions, run: RunOptions, sink: ResultSink, reporter: Reporter):
         self.opt = options
-        self.settings = settings
+        self.run_options = run
         self.sink = sink
         self.reporter = reporter
         self.counts: Counter = Counter()
         self._events: queue.Queue[tuple[str, Path]] = queue.Queue()
         self._settler = Settler(options.settle)
-        self._coder = Isolator(Limits.of(settings))  # each unit is coded under the site's limits
+        self._coder = Isolator(Limits.of(run.settings))  # each unit is coded under the site's limits
         self._groups = QuietGroups(options.study_quiet)
         self._stop = threading.Event()
         self.started = threading.Event()  # set once the observer runs and the first scan is done
@@ -227,16 +208,16 @@ class Watcher:
         if uid:
             self._groups.add(uid, path, time.monotonic())
         else:
-            self._code([path], study=None)
+            self._code([path], study=None, kind=kind)
 
-    def _code(self, paths: list[Path], study: str | None) -> None:
+    def _code(self, paths: list[Path], study: str | None, kind: Kind = Kind.DICOM) -> None:
         """Read, code, commit, then file away one unit; inputs already stored are only filed. `study`: the
         StudyInstanceUID of a unit of DICOM objects; if the study was coded before, it is re-coded with
         its objects in done/ and stored as an amended result."""
         known, fresh = {}, {}
         for path in paths:
             try:
-                sha = sha256_file(path)
+                sha = sha256_file(path)   # the watcher found the file: it hashes it, once
             except FileNotFoundError:  # removed by someone else meanwhile
                 self._settler.forget(path)
                 continue
@@ -250,49 +231,67 @@ class Watcher:
         if known:
             for path in known:
                 self._file(path, self.opt.done)
-            self._report(Outcome(0, next(iter(known.values())), list(known), "duplicate"))
+            sha = next(iter(known.values()))
+            self._report(Outcome(0, self.sink.store.exam_of(sha) or sha, list(known), "duplicate"))
         if not fresh:
             return
         files = list(fresh)
-        outcome = Outcome(0, fresh[files[0]], files, "failed")
-        earlier, missing = self._filed_objects(study) if study else ([], 0)
-        outcome.amended = bool(earlier or missing)
+        earlier, missing = self._filed_objects(study) if study else ({}, {})
+        unit = Unit(tuple([*earlier, *files]), tuple([*earlier.values(), *fresh.values()]),
+                    Kind.DICOM if study else kind, study=study)
+        outcome = Outcome(0, unit.sha256, files, "failed", amended=bool(earlier or missing))
         if missing:
-            items: list[ExamResult | InputError] = [InputError(files[0], (
-                f"its study was coded before, but {missing} of the study's coded object(s) are not in done/; "
-                "put them back into the watched folder together with this one to re-code the study"))]
+            coded = Coded(unit, failure=InputError(files[0], self._not_in_done(study, missing)))
         else:
-            items = self._read(earlier + files, study is not None, outcome.sha256)
-        outcome.results = [i for i in items if isinstance(i, ExamResult)]
-        errors = {e.path: e.reason for e in items if isinstance(e, InputError)}
-        if (not outcome.results and not missing and not any(isinstance(e, OverLimit) for e in items)
-                and self._later(files, outcome.sha256, errors)):
+            coded = run_unit(unit, self.run_options, self._coder)
+        outcome.sha256 = coded.sha256
+        outcome.results = coded.results
+        if not coded.results and not missing and not coded.over_limit and self._later(files, coded):
             return
-        # With a result, only the objects the reader rejected fail; without one, the whole unit does.
-        # Objects already in done/ stay there: they were coded before.
-        bad = {p for p in files if str(p) in errors} if outcome.results else set(files)
+        # The rule is the pipeline's (`unit.Outcome`): with a result, only the objects the reader
+        # rejected fail; without one, the whole unit does. Objects already in done/ stay there: they
+        # were coded before.
+        bad = set(coded.failed) & set(files)
+        reasons = {p: coded.reason(p) for p in bad}
         planned: dict[Path, Path] = {}
-        if outcome.results:
+        if coded.results:
             # Where each input will be filed is stored with the result, so a later object of the study
             # finds it (a crash before the move files it there at the restart: the name stays free).
             planned = {p: free_name(p, self._target(p, self.opt.done)) for p in files if p not in bad}
             try:
                 filed = {fresh[p]: path_to_text(d) for p, d in planned.items()}
-                added = self.sink.commit(outcome.results, filed)
+                added = self.sink.commit(coded.results, filed)
                 outcome.status = "coded" if any(added) else "duplicate"
             except ExportError as err:
-                bad, errors = set(files), {str(p): str(err) for p in files}
+                bad, reasons = set(files), dict.fromkeys(files, str(err))
         if bad:
-            outcome.reason = "; ".join(dict.fromkeys(errors.values())) or "no DXA result in this input"
+            outcome.reason = "; ".join(dict.fromkeys(reasons.values())) or coded.reason()
         for path in files:
             if path in bad:
-                fail_into(path, self._target(path, self.opt.failed), errors.get(str(path), outcome.reason))
+                fail_into(path, self._target(path, self.opt.failed), reasons.get(path) or outcome.reason)
                 self._settler.forget(path)
             elif (dest := self._file(path, self.opt.done)) != planned.get(path, dest):
                 self.sink.store.set_filed(fresh[path], path_to_text(dest))  # the planned name was taken
         self._report(outcome)
 
-    def _later(self, files: list[Path], sha256: str, errors: dict[str, str]) -> bool:
+    def _not_in_done(self, uid: str, missing: dict[str, str | None]) -> str:
+        """Why an object of a study coded before cannot be added to it: objects of the study are not in
+        done/. Those the store records no filed path for came another way — the PACS hook, a batch run,
+        `dxaparse code` — and were never in the watched folder; those filed here were moved away."""
+        current = self.sink.store.latest(uid)
+        named = f" (in the store as {current.source.sha256})" if current else ""
+        elsewhere = sum(1 for filed in missing.values() if filed is None)
+        if elsewhere == len(missing):
+            return (f"its study is already coded{named} from {elsewhere} object(s) received another way "
+                    "(the PACS hook, a batch run or `dxaparse code`), which are not in done/; this object "
+                    "was not added to it. If it is a copy of one sent before, nothing is to be done; to "
+                    "re-code the study with it, send it to the PACS hook, or code all the study's objects "
+                    "together with `dxaparse code`")
+        return (f"its study was coded before{named}, but {len(missing)} of the study's coded object(s) are "
+                "not in done/; put them back into the watched folder together with this one to re-code "
+                "the study")
+
+    def _later(self, files: list[Path], coded: Coded) -> bool:
         """Put a unit that gave no result back, to be read again, if a writer may have paused in it:
         each file modified less than `retry_partial` seconds ago and first put back less than that long
         ago (a file server's clock may differ from ours). It is read again after a back-off that
@@ -312,7 +311,7 @@ class Watcher:
         for path, delay in zip(files, delays, strict=True):
             self._settler.again(path, delay, now)
         log.info("%s: no result yet (%s); read again in %.0f s, or once it settled if it changes",
-                 sha256[:12], "; ".join(dict.fromkeys(errors.values())), max(delays))
+                 coded.sha256[:12], coded.reason(), max(delays), extra={"sha256": coded.sha256})
         return True
 
     def _refuse(self, path: Path, reason: str) -> None:
@@ -329,11 +328,12 @@ class Watcher:
         self._settler.forget(path)
         self._report(Outcome(0, "", [path], "failed", reason=reason))
 
-    def _filed_objects(self, uid: str) -> tuple[list[Path], int]:
-        """The objects of study `uid` that were coded before and filed in done/, and how many of them
-        are missing. Their paths come from the store; an object not found at its recorded path (stored
-        by a dxaparse that did not record it, or moved by hand within done/) is looked for in done/ by
-        its header's StudyInstanceUID and its content hash — one pass over done/, only then."""
+    def _filed_objects(self, uid: str) -> tuple[dict[Path, str], dict[str, str | None]]:
+        """The objects of study `uid` that were coded before and filed in done/ (path → content hash),
+        and those that are not there (content hash → filed path recorded, None for an object that came
+        another way). Their paths come from the store; an object not found at its recorded path
+        (stored by a dxaparse that did not record it, or moved by hand within done/) is looked for in
+        done/ by its header's StudyInstanceUID and its content hash — one pass over done/, only then."""
         prior = self.sink.store.study_inputs(uid)
         found = {sha: text_to_path(p) for sha, p in prior.items() if p and is_regular(text_to_path(p))}
         if len(found) < len(prior):
@@ -342,17 +342,8 @@ class Watcher:
                     if study_uid(path) == uid and (sha := sha256_file(path)) in prior and sha not in found:
                         found[sha] = path
                         self.sink.store.set_filed(sha, path_to_text(path))
-        return list(found.values()), len(prior) - len(found)
-
-    def _read(self, files: list[Path], study: bool, sha256: str) -> list[ExamResult | InputError]:
-        try:
-            if study:
-                return self._coder.code(files[0], process_study, files, self.settings, ocr=self.opt.ocr)
-            return self._coder.code(files[0], process, files[0], self.settings, ocr=self.opt.ocr)
-        except Exception as err:  # a bug in a reader or the coder must not stop the other reports
-            log.error("internal error on %s: %s", sha256[:12], type(err).__name__)
-            log.debug("traceback", exc_info=True)
-            return [InputError(files[0], f"internal error ({type(err).__name__}); see the log with -vv")]
+        return {path: sha for sha, path in found.items()}, {
+            sha: filed for sha, filed in prior.items() if sha not in found}
 
     def _file(self, path: Path, root: Path) -> Path:
         self._settler.forget(path)
@@ -369,7 +360,7 @@ class Watcher:
     def _report(self, outcome: Outcome) -> None:
         outcome.number = self._next()  # only now: a unit read again later has no line until then
         self.counts[outcome.status] += 1
-        log.debug("#%d %s %s", outcome.number, outcome.sha256[:12] or "-", outcome.status)
+        log_outcome(outcome)
         self.reporter.outcome(outcome)
         self._maybe_summarise()
 

@@ -31,7 +31,8 @@ def read_encapsulated_pdf(path: Path, ds: Dataset, options: ReadOptions) -> Find
         pdf = Path(tmp) / "report.pdf"
         pdf.write_bytes(data)
         try:
-            findings = read_pdf(pdf, replace(options, password=None))  # the run's choices and limits
+            # the run's choices and limits; the content hash is the DICOM object's, set by its study
+            findings = read_pdf(pdf, replace(options, password=None), sha256="")
         except InputError as err:   # of its class: a damaged report stays one (DamagedInput)
             raise type(err)(path, f"encapsulated PDF: {err.reason}") from None
     return with_header(findings, ds, path)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from ...errors import InputError
 from ...models import Findings, Source, SourceKind
-from ..files import sha256_file
 from ..layout.report import read_report, vendor_of
 from ..layout.values import DateOrder
 from ..layout.words import Word, dedupe, group_lines
@@ -22,7 +21,7 @@ HINT = "install the ocr extra, pip install 'dxaparse[ocr]', to read it by OCR (s
 
 
 def ocr_pdf(path: Path, options: ReadOptions, text_words: list[Word], reason: str,
-            shots: list[int] | None = None) -> Findings:
+            shots: list[int] | None = None, *, sha256: str = "") -> Findings:
     """Read a PDF whose pages lack text (all, or some besides `text_words`) with OCR of those pages,
     and of the screenshots on `shots`, pages whose text is no report: their large images are read
     alone and their words join the page's text words.
@@ -37,25 +36,28 @@ def ocr_pdf(path: Path, options: ReadOptions, text_words: list[Word], reason: st
     shots = shots if usable and shots else []
     if not pages and not shots:
         if text_words:
-            return _read(path, text_words, {}, set(), order)
+            return _read(path, sha256, text_words, {}, set(), order)
         raise InputError(path, reason if not ocr or available() else f"{reason} ({HINT})")
     images = [*page_images(path, options, pages), *screenshot_images(path, options, shots)]
     words, notes = _ocr_words(images)
     if not words:
         if text_words:   # OCR adds nothing: the text layer as it is
-            return _read(path, text_words, {}, set(), order)
+            return _read(path, sha256, text_words, {}, set(), order)
         raise InputError(path, f"{reason}, and OCR found no text")
-    return _read(path, [*text_words, *words], notes, {*pages, *shots}, order, all_ocr=not text_words)
+    return _read(path, sha256, [*text_words, *words], notes, {*pages, *shots}, order,
+                 all_ocr=not text_words)
 
 
 def ocr_page_images(path: Path, images: list[PageImage], kind: SourceKind, reason: str,
                     order: DateOrder = DateOrder.MONTH_FIRST) -> Findings:
     """Report pages that are images from any source (a DICOM Secondary Capture page), read by OCR and
-    then by the layout readers, exactly as the image pages of a PDF are; `kind` is the source's kind."""
+    then by the layout readers, exactly as the image pages of a PDF are; `kind` is the source's kind.
+    Their source's content hash is left to the caller (a DICOM object's is its study's business)."""
     words, notes = _ocr_words(images)
     if not words:
         raise InputError(path, f"{reason}: OCR found no text")
-    return _read(path, words, notes, {image.where.page for image in images}, order, all_ocr=True, kind=kind)
+    return _read(path, "", words, notes, {image.where.page for image in images}, order, all_ocr=True,
+                 kind=kind)
 
 
 def _ocr_words(images: list[PageImage]) -> tuple[list[Word], dict[Word, str]]:
@@ -78,10 +80,10 @@ def has_image_pages(path: Path, password: str | None, blank: set[int]) -> bool:
     return available() and bool(image_pages(path, password, blank))
 
 
-def _read(path: Path, words: list[Word], notes: dict[Word, str], ocr_pages: set[int], order: DateOrder,
-          all_ocr: bool = False, kind: SourceKind = "pdf") -> Findings:
+def _read(path: Path, sha256: str, words: list[Word], notes: dict[Word, str], ocr_pages: set[int],
+          order: DateOrder, all_ocr: bool = False, kind: SourceKind = "pdf") -> Findings:
     """The report, every value read by OCR verified (the table reader doubts unreadable cells itself)."""
     lines = group_lines(dedupe(words))
-    source = Source(path=str(path), kind=kind, vendor=vendor_of(lines), sha256=sha256_file(path))
+    source = Source(path=str(path), kind=kind, vendor=vendor_of(lines), sha256=sha256)
     findings = read_report(lines, source, order)
     return verify(findings, lines, notes, ocr_pages, all_ocr) if ocr_pages else findings

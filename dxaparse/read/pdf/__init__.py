@@ -33,13 +33,14 @@ from .document import TextLayer, read_text_layer
 NOT_A_REPORT = "not a DXA report"
 
 
-def read_pdf(path: Path, options: ReadOptions = DEFAULTS) -> Findings:
+def read_pdf(path: Path, options: ReadOptions = DEFAULTS, *, sha256: str | None = None) -> Findings:
     """Read one PDF report; pages without a text layer and report screenshots on pages whose text is
     no report are read by OCR when `options.ocr` (see read/ocr). A damaged file is read with a
-    `damaged` doubt, or refused as damaged when nothing could be read from it."""
+    `damaged` doubt, or refused as damaged when nothing could be read from it. `sha256`: the file's
+    content hash, as its entry point has it (`unit.Unit`); hashed here only when not given."""
     damage = find_damage(path, options)
     try:
-        findings = _read(path, options)
+        findings = _read(path, options, sha256_file(path) if sha256 is None else sha256)
     except InputError as err:
         if damage is None:
             raise
@@ -51,7 +52,7 @@ def read_pdf(path: Path, options: ReadOptions = DEFAULTS) -> Findings:
     return findings
 
 
-def _read(path: Path, options: ReadOptions) -> Findings:
+def _read(path: Path, options: ReadOptions, sha256: str) -> Findings:
     password, ocr, order = options.password, options.ocr, options.date_order
     try:
         layer = read_text_layer(path, options)
@@ -59,14 +60,14 @@ def _read(path: Path, options: ReadOptions) -> Findings:
         if not err.reason.startswith("image-only PDF"):
             raise
         from ..ocr.pdf import ocr_pdf
-        return ocr_pdf(path, options, [], err.reason)
+        return ocr_pdf(path, options, [], err.reason, sha256=sha256)
     lines = group_lines(dedupe(layer.words))
-    source = Source(path=str(path), kind="pdf", vendor=vendor_of(lines), sha256=sha256_file(path))
+    source = Source(path=str(path), kind="pdf", vendor=vendor_of(lines), sha256=sha256)
     shots = _screenshots(layer, lines, source, order)
     if ocr and (layer.blank_pages or shots):
         from ..ocr.pdf import available, has_image_pages, ocr_pdf
         if (shots and available()) or has_image_pages(path, password, layer.blank_pages):
-            return ocr_pdf(path, options, layer.words, "page without a text layer", shots)
+            return ocr_pdf(path, options, layer.words, "page without a text layer", shots, sha256=sha256)
     if not shots:
         return read_report(lines, source, order)
     # OCR is off or not installed: the text alone, or an error that names the image OCR could read

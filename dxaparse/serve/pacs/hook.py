@@ -12,22 +12,18 @@ from __future__ import annotations
 import logging
 import ssl
 from collections.abc import Iterable
-from functools import partial
 from pathlib import Path
 
-from ...code import CodingSettings
 from ...emit import HL7_KINDS
 from ...emit.hl7 import hl7_messages
-from ...isolate import Limits
 from ...models import ExamResult
-from ...pipeline import process_study
-from ...read.files import sha256_file
+from ...unit import RunOptions
 from ..mllp import Deliverer
 from ..sink import ResultSink
 from .defaults import ACSE_TIMEOUT, NETWORK_TIMEOUT, WORKERS
 from .scp import StorageSCP
 from .spool import Spool
-from .worker import StudyWorker
+from .worker import Report, StudyWorker
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +36,15 @@ class Hook:
     """Everything `dxaparse pacs` runs; `start` serves, `stop` shuts down within seconds, leaving the
     studies being coded in the spool for the next start."""
 
-    def __init__(self, aet: str, spool_dir: Path, sink: ResultSink, settings: CodingSettings, *,
+    def __init__(self, aet: str, spool_dir: Path, sink: ResultSink, options: RunOptions, *,
                  quiet: float = 60.0, allow: list[str] | None = None, max_associations: int = 32,
-                 mllp: Deliverer | None = None, hl7_kinds: Iterable[str] = HL7_KINDS, ocr: bool = True,
-                 workers: int = WORKERS, acse_timeout: float = ACSE_TIMEOUT,
-                 network_timeout: float = NETWORK_TIMEOUT):
+                 mllp: Deliverer | None = None, hl7_kinds: Iterable[str] = HL7_KINDS,
+                 report: Report = lambda outcome: None, workers: int = WORKERS,
+                 acse_timeout: float = ACSE_TIMEOUT, network_timeout: float = NETWORK_TIMEOUT):
         self.spool = Spool(spool_dir)
-        self.sink, self.mllp, self.hl7_kinds, self.envelope = sink, mllp, tuple(hl7_kinds), settings.hl7
-        self.worker = StudyWorker(self.spool, quiet, partial(process_study, settings=settings, ocr=ocr),
-                                  self._deliver, workers=workers, limits=Limits.of(settings))
+        self.sink, self.mllp, self.hl7_kinds = sink, mllp, tuple(hl7_kinds)
+        self.envelope = options.settings.hl7
+        self.worker = StudyWorker(self.spool, quiet, options, self._deliver, workers=workers, report=report)
         self.scp = StorageSCP(aet, self.spool, self.worker.arrived, allow=allow,
                               max_associations=max_associations, acse_timeout=acse_timeout,
                               network_timeout=network_timeout)
@@ -69,13 +65,14 @@ class Hook:
         if self.mllp:
             self.mllp.join(timeout=5)
 
-    def _deliver(self, results: list[ExamResult], files: list[Path]) -> None:
+    def _deliver(self, results: list[ExamResult], hashes: list[str]) -> list[bool]:
         """Commit, then queue the HL7 messages: also when the store had the result already, so a crash
         between the two is mended when the study is coded again (the outbox takes each message once)."""
-        self.sink.commit(results, [sha256_file(f) for f in files])
+        added = self.sink.commit(results, hashes)
         if self.mllp:
             for result in results:
                 billed = self.sink.store.latest(result.exam.study_uid, before=result.source.sha256,
                                                 billed=True)
                 for kind, text in hl7_messages(result, billed, self.hl7_kinds, envelope=self.envelope):
                     self.mllp.enqueue(kind, text)
+        return added

@@ -18,31 +18,37 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections import Counter
+from collections.abc import Callable
 
-from ...errors import InputError
 from ...isolate import Cancelled, Isolator, Limits
 from ...models import ExamResult
+from ...pipeline import run_unit
+from ...unit import Outcome as Coded
+from ...unit import RunOptions, Unit, dicom_unit
+from ..report import Outcome, log_outcome
 from ..settle import QuietGroups
 from ..sink import ExportError
 from .spool import Spool, short
 
 log = logging.getLogger(__name__)
 
-Coder = Callable[[list[Path]], Iterable[ExamResult | InputError]]
-"""Codes a study's files; it runs in a child process, so it must pickle (a module's function, or a
-`functools.partial` of one)."""
-Deliver = Callable[[list[ExamResult], list[Path]], None]
+Deliver = Callable[[list[ExamResult], list[str]], list[bool]]
+"""Commits a study's results with its files' content hashes; True for each result that was new."""
+Run = Callable[[Unit, RunOptions, Isolator], Coded]
+"""The pipeline's one call (`pipeline.run_unit`); a test may put another in its place."""
+Report = Callable[[Outcome], None]
 
 
 class StudyWorker:
     """`workers` threads coding quiet studies, a study never on two at once; the watcher's
     `QuietGroups` says which are quiet."""
 
-    def __init__(self, spool: Spool, quiet: float, code: Coder, deliver: Deliver, *, workers: int,
-                 limits: Limits):
-        self.spool, self.code, self.deliver = spool, code, deliver
+    def __init__(self, spool: Spool, quiet: float, options: RunOptions, deliver: Deliver, *, workers: int,
+                 report: Report = lambda outcome: None, run: Run = run_unit):
+        self.spool, self.options, self.deliver, self.report, self.run = spool, options, deliver, report, run
+        self.counts: Counter = Counter()   # units by status, as reported
+        self._number = 0
         self._groups = QuietGroups(quiet)
         self._poll = min(1.0, quiet / 4)
         self._lock = threading.Lock()
@@ -51,7 +57,7 @@ class StudyWorker:
         self._due: queue.Queue[str | None] = queue.Queue()
         self._busy: set[str] = set()   # studies being coded
         self._again: set[str] = set()  # busy studies that became due again: coded once they are done
-        self._isolators = [Isolator(limits) for _ in range(workers)]
+        self._isolators = [Isolator(Limits.of(options.settings)) for _ in range(workers)]
         self._threads = [threading.Thread(target=self._dispatch, name="study-dispatch", daemon=True)]
         self._threads += [threading.Thread(target=self._work, args=(isolator,), name=f"study-worker-{n}",
                                            daemon=True) for n, isolator in enumerate(self._isolators, 1)]
@@ -116,35 +122,45 @@ class StudyWorker:
         if not files:
             return
         amended = (self.spool.root / "done" / key).is_dir()
-        try:
-            items = isolator.code(self.spool.root / "incoming" / key, self.code, files)
-        except Exception as err:  # a reader bug must not stop the hook
-            log.error("study %s: coding crashed (%s); kept in failed/", short(key), type(err).__name__)
-            log.debug("coding crash", exc_info=True)
-            self.spool.finish(key, files, f"internal error while coding: {type(err).__name__}")
+        # The spool found the files: it hashes them, once; the readers and the store take these.
+        unit = dicom_unit(files, root=self.spool.root / "done" / key)
+        coded = self.run(unit, self.options, isolator)
+        outcome = Outcome(0, coded.sha256, files, "failed", coded.results, amended=amended)
+        if not coded.results:
+            outcome.reason = coded.reason() or "no DXA exam found in the study"
+            log.warning("study %s: %d instance(s) not coded: %s", coded.sha256[:12], len(files),
+                        outcome.reason, extra={"sha256": coded.sha256})
+            self.spool.finish(key, files, outcome.reason)
+            self._report(outcome)
             return
-        results = [r for r in items if isinstance(r, ExamResult)]
-        errors = sorted({e.reason for e in items if isinstance(e, InputError)})
-        if not results:
-            reason = "; ".join(errors) or "no DXA exam found in the study"
-            log.warning("study %s: %d instance(s) not coded: %s", short(key), len(files), reason)
-            self.spool.finish(key, files, reason)
-            return
-        for result in results:
+        for result in coded.results:
             result.source.path = str(self.spool.root / "done" / key)
         try:
             with self._delivering:
-                self.deliver(results, files)
+                added = self.deliver(coded.results, list(unit.hashes))
         except ExportError as err:  # the same content will never export: file it away
-            log.warning("study %s: %s; kept in failed/", short(key), err)
+            log.warning("study %s: %s; kept in failed/", coded.sha256[:12], err,
+                        extra={"sha256": coded.sha256})
             self.spool.finish(key, files, str(err))
+            outcome.reason = str(err)
+            self._report(outcome)
             return
         except Exception as err:  # store or disk unavailable: keep the files, try again later
             log.error("study %s: result not stored (%s: %s); retrying after the quiet interval",
-                      short(key), type(err).__name__, err)
+                      coded.sha256[:12], type(err).__name__, err, extra={"sha256": coded.sha256})
             self.arrived(key, "retry")
             return
         self.spool.finish(key, files, None)
-        log.info("study %s: %d instance(s) coded%s%s", short(key), len(files),
-                 " (amended result)" if amended else "",
-                 f"; skipped objects: {'; '.join(errors)}" if errors else "")
+        outcome.status = "coded" if any(added or ()) else "duplicate"
+        if coded.rejected:
+            log.info("study %s: coded without %d object(s): %s", coded.sha256[:12], len(coded.rejected),
+                     coded.reason(), extra={"sha256": coded.sha256})
+        self._report(outcome)
+
+    def _report(self, outcome: Outcome) -> None:
+        with self._lock:
+            self._number += 1
+            outcome.number = self._number
+            self.counts[outcome.status] += 1
+        log_outcome(outcome)
+        self.report(outcome)
