@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import InputError, OverLimit
-from .read.files import Kind, sha256_file, sha256_of_hashes, sniff
+from .read.files import Kind, folder_files, sha256_file, sha256_of_hashes, sniff
 
 if TYPE_CHECKING:
     from .code import CodingSettings
@@ -108,7 +108,7 @@ def units_of(path: Path) -> Iterator[Unit | InputError]:
             yield InputError(path, f"cannot open: {err.strerror or err}")
         return
     dicom: list[tuple[Path, str]] = []
-    for file in sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path)):
+    for file in folder_files(path):
         try:
             unit = file_unit(file)
         except InputError as err:
@@ -123,10 +123,6 @@ def units_of(path: Path) -> Iterator[Unit | InputError]:
             yield unit
     if dicom:
         yield Unit(tuple(p for p, _ in dicom), tuple(h for _, h in dicom), Kind.DICOM, root=path)
-
-
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
 def common_root(paths: tuple[Path, ...]) -> Path | None:

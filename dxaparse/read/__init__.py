@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from .files import Kind, sniff
+from .files import Kind, folder_files, sniff
 
 if TYPE_CHECKING:  # the readers import these: `dxaparse.read.ocr.engine.tessdata` alone stays cheap
     from ..models import Findings
@@ -55,7 +55,7 @@ def read_folder(folder: Path, options: ReadOptions | None = None) -> Iterator[Fi
     """Every file below `folder`: DICOM objects coded together per study, other reports one by one."""
     options = options or _defaults()
     dicom: list[Path] = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not _hidden(p, folder)):
+    for path in folder_files(folder):
         try:
             kind = sniff(path)
         except InputError as err:
@@ -68,10 +68,6 @@ def read_folder(folder: Path, options: ReadOptions | None = None) -> Iterator[Fi
     if dicom:
         from .dicom import read_dicom
         yield from read_dicom(dicom, root=folder, options=options)
-
-
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
 def _defaults() -> ReadOptions:

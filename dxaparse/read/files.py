@@ -80,6 +80,13 @@ def not_regular_at(path: Path) -> str | None:
         return None
 
 
+def folder_files(folder: Path) -> list[Path]:
+    """The files below `folder` that are read as its input, in name order: hidden names (`.DS_Store`,
+    a `.partial` upload, what is below a hidden folder) are left out."""
+    return sorted(p for p in folder.rglob("*") if p.is_file()
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
 def sniff(path: Path) -> Kind:
     """DICOM (Part 10 preamble, or a bare dataset starting with group 0002/0008), PDF, JSON or unknown."""
     try:
