@@ -11,19 +11,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
-import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..emit.store import default_path
+from ..release import default_queue
 from .options import error
-
-if TYPE_CHECKING:
-    from ..models import ExamResult
-
-_HEX = re.compile(r"[0-9a-f]{8,64}")
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -49,12 +42,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..billing import release
     from ..code import load_settings
-    from ..emit import HL7_KINDS
-    from ..emit.hl7 import hl7_messages
     from ..emit.store import Store
     from ..models import BillingStatus
+    from ..release import releasable, release_stored
     from ..serve.mllp import Outbox
 
     envelope = load_settings(args.config).hl7
@@ -64,79 +55,29 @@ def run(args: argparse.Namespace) -> int:
     by = (args.by or _login()).strip()
     if not by:
         return error("release", "--by is empty: name who releases the charges")
-    queue = args.mllp_queue or path.with_name(path.name + ".mllp-outbox")
-    if args.mllp_queue is None and not queue.is_file():
-        queue = None
+    queue = args.mllp_queue or default_queue(path)
     failed = 0
     with Store(path) as store:
         outbox = Outbox(queue) if queue else None
         try:
             for name in args.exams:
-                result, problem = _releasable(store, name.lower())
+                result, problem = releasable(store, name.lower())
                 if problem:
                     print(f"dxaparse release: {name}: {problem}", file=sys.stderr)
                     failed += 1
                     continue
-                sha = result.source.sha256
-                billed = store.latest(result.exam.study_uid, before=sha, billed=True)
-                result = store.set_billing(sha, release(result.billing, by, args.note))
-                messages = hl7_messages(result, billed, HL7_KINDS, envelope=envelope)
-                where = []
-                if args.out_dir:
-                    where.append(str(_write(args.out_dir, sha, messages)))
-                if outbox:
-                    for kind, text in messages:
-                        outbox.put(kind, text)
-                    where.append(f"queued in {queue}")
-                if not where:
-                    sys.stdout.write("".join(text + "\n" for _, text in messages))
-                    where.append("stdout")
-                kinds = ", ".join(kind for kind, _ in messages)
-                print(f"dxaparse release: {sha[:12]} {BillingStatus.RELEASED.value} by {by}: {kinds} "
-                      f"→ {'; '.join(where)}", file=sys.stderr)
+                done = release_stored(store, result, by, args.note, envelope=envelope,
+                                      out_dir=args.out_dir, outbox=outbox)
+                if not done.where:
+                    sys.stdout.write("".join(text + "\n" for _, text in done.messages))
+                    done.where.append("stdout")
+                kinds = ", ".join(kind for kind, _ in done.messages)
+                print(f"dxaparse release: {result.source.sha256[:12]} {BillingStatus.RELEASED.value} by "
+                      f"{by}: {kinds} → {'; '.join(done.where)}", file=sys.stderr)
         finally:
             if outbox:
                 outbox.close()
     return 2 if failed else 0
-
-
-def _releasable(store, name: str) -> tuple[ExamResult | None, str | None]:
-    """(the stored exam, None) when it may be released, else (None, why not)."""
-    from ..models import BillingStatus
-
-    if not _HEX.fullmatch(name):
-        return None, "not a content hash (8 to 64 hexadecimal characters)"
-    found = store.find(name)
-    if not found:
-        return None, "no stored exam has this content hash"
-    if len(found) > 1:
-        return None, f"{len(found)} stored exams start with it; give more characters"
-    result = found[0]
-    if result.billing.status is not BillingStatus.HELD:
-        return None, f"its charge is {result.billing.status.value}, not held: nothing to release"
-    if not (result.patient.id or "").strip():
-        return None, "no patient identifier: correct the source and code it again (it is never invented)"
-    if result.exam.date is None:
-        return None, "no date of service: correct the source and code it again (it is never invented)"
-    current = store.latest(result.exam.study_uid)
-    if current is not None and current.source.sha256 != result.source.sha256:
-        return None, (f"a later result of its study supersedes it ({current.source.sha256[:12]}); "
-                      "release that one")
-    return result, None
-
-
-def _write(out_dir: Path, sha: str, messages: list[tuple[str, str]]) -> Path:
-    """Atomically, like the sink's exports: a pick-up job never sees half a file."""
-    folder = out_dir / "hl7"
-    folder.mkdir(parents=True, exist_ok=True)
-    final = folder / f"{sha}.release.hl7"
-    pending = folder / f".{final.name}.pending"
-    with pending.open("w", encoding="utf-8", newline="") as fh:
-        fh.write("".join(text + "\n" for _, text in messages))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(pending, final)
-    return final
 
 
 def _login() -> str:
