@@ -107,6 +107,23 @@ MIGRATIONS = [
     CREATE INDEX exams_accession ON exams(accession);
     CREATE INDEX exams_billing_status ON exams(billing_status)
     """,
+    # 5: the review workbench (docs/review.md): its local users (an argon2 hash, never a password), the
+    # audit trail of every view, edit, override and release (who, when, before, after, why), and each
+    # exam's review in progress — the corrected and re-coded result a coder has not released yet.
+    """
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, created_at TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY, at TEXT NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL, exam TEXT,
+        field TEXT, before TEXT, after TEXT, reason TEXT
+    );
+    CREATE INDEX audit_at ON audit(at);
+    CREATE INDEX audit_exam ON audit(exam);
+    CREATE TABLE drafts (
+        exam TEXT PRIMARY KEY, result_json TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL
+    )
+    """,
 ]
 """Schema changes in order; `PRAGMA user_version` counts those applied. Append, never edit."""
 
@@ -199,6 +216,24 @@ def _after(when: dt.datetime | dt.date) -> str:
     if isinstance(when, dt.datetime):
         return _instant(when + dt.timedelta(microseconds=1))
     return (when + dt.timedelta(days=1)).isoformat()
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit trail: `user` did `action` (view, edit, override, accept, release, login …)
+    to `exam` (a content hash; None for a login) at `at` (UTC, ISO 8601), changing `field` from `before`
+    to `after` (text, JSON for structured values), because of `reason`."""
+
+    user: str
+    action: str
+    exam: str | None = None
+    field: str | None = None
+    before: str | None = None
+    after: str | None = None
+    reason: str | None = None
+    at: str = ""
+
+    FIELDS = ("at", "user", "action", "exam", "field", "before", "after", "reason")
 
 
 class _Head(NamedTuple):
@@ -497,6 +532,99 @@ class Store:
         with self._lock:
             row = self._db.execute("SELECT created_at FROM exams WHERE sha256 = ?", (sha256,)).fetchone()
         return row[0] if row else None
+
+    def amend(self, result: ExamResult, of: str) -> StoredVersion:
+        """Store `result` (a content hash of its own) as the next version of the stored exam `of`, which
+        must be current: what a coder's review releases. Chained on `of` itself, so a result without a
+        study UID gets a version 2 too."""
+        with self._lock, self._tx() as db:
+            row = db.execute("SELECT id, sha256, version, current FROM exams WHERE sha256 = ?",
+                             (of,)).fetchone()
+            if row is None or not row[3]:
+                raise ValueError(f"{of[:12]} is not the current result of its study")
+            head = _Head(*row[:3])
+            self._insert(db, result, head)
+        return _Head.successor(head)
+
+    def worklist(self) -> list[Stored]:
+        """Current results a coder must look at: held charges first, then results needing review (a
+        released one that still has flags), each group by date of service."""
+        from ..models import ExamResult
+
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT e.result_json, e.created_at, {_VERSION} FROM exams e LEFT JOIN exams p "
+                "ON p.id = e.supersedes WHERE e.current AND (e.billing_status = 'held' OR e.needs_review) "
+                "ORDER BY e.billing_status <> 'held', e.exam_date IS NULL, e.exam_date, e.id").fetchall()
+        return [Stored(ExamResult.model_validate_json(text), _version(v), at) for text, at, *v in rows]
+
+    def history(self, sha256: str) -> list[Stored]:
+        """The stored exam and every version before it, newest first (along `supersedes`)."""
+        from ..models import ExamResult
+
+        out = []
+        sql = (f"SELECT e.result_json, e.created_at, {_VERSION}, e.supersedes FROM exams e "
+               "LEFT JOIN exams p ON p.id = e.supersedes WHERE ")
+        with self._lock:
+            row = self._db.execute(sql + "e.sha256 = ?", (sha256,)).fetchone()
+            while row is not None:
+                text, at, *version, parent = row
+                out.append(Stored(ExamResult.model_validate_json(text), _version(version), at))
+                row = self._db.execute(sql + "e.id = ?", (parent,)).fetchone()
+        return out
+
+    # --- the review workbench: users, audit trail, reviews in progress ---------------------------
+
+    def set_user(self, name: str, role: str, password_hash: str) -> None:
+        """Add a workbench user, or give an existing one a new role and password."""
+        with self._lock, self._tx() as db:
+            db.execute("INSERT INTO users VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                       "role = excluded.role, password_hash = excluded.password_hash",
+                       (name, role, password_hash, _now()))
+
+    def user(self, name: str) -> tuple[str, str] | None:
+        """(role, password hash) of a workbench user; None if there is none of this name."""
+        with self._lock:
+            row = self._db.execute("SELECT role, password_hash FROM users WHERE name = ?", (name,)).fetchone()
+        return tuple(row) if row else None
+
+    def record(self, entry: AuditEntry) -> None:
+        """Append a line to the audit trail (its time is now, UTC)."""
+        with self._lock, self._tx() as db:
+            db.execute("INSERT INTO audit(at, user, action, exam, field, before, after, reason) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (_now(), entry.user, entry.action, entry.exam, entry.field, entry.before, entry.after,
+                        entry.reason))
+
+    def audit(self, exams: Iterable[str] = (),
+              since: dt.datetime | dt.date | None = None) -> list[AuditEntry]:
+        """The audit trail in the order written: of `exams` (content hashes) if given, from `since`."""
+        exams = list(exams)
+        terms, params = ["at >= ?"], [_instant(since) if since else ""]
+        if exams:
+            terms.append(f"exam IN ({', '.join('?' * len(exams))})")
+            params += exams
+        with self._lock:
+            rows = self._db.execute(f"SELECT {', '.join(AuditEntry.FIELDS)} FROM audit "
+                                    f"WHERE {' AND '.join(terms)} ORDER BY id", params).fetchall()
+        return [AuditEntry(**dict(zip(AuditEntry.FIELDS, row, strict=True))) for row in rows]
+
+    def draft(self, sha256: str) -> ExamResult | None:
+        """The review in progress of a stored exam: its corrected, re-coded result not yet released."""
+        from ..models import ExamResult
+
+        with self._lock:
+            row = self._db.execute("SELECT result_json FROM drafts WHERE exam = ?", (sha256,)).fetchone()
+        return ExamResult.model_validate_json(row[0]) if row else None
+
+    def set_draft(self, sha256: str, result: ExamResult | None, by: str = "") -> None:
+        """Keep (or, with None, drop) the review in progress of a stored exam."""
+        with self._lock, self._tx() as db:
+            if result is None:
+                db.execute("DELETE FROM drafts WHERE exam = ?", (sha256,))
+            else:
+                db.execute("INSERT OR REPLACE INTO drafts VALUES (?, ?, ?, ?)",
+                           (sha256, result.model_dump_json(), by, _now()))
 
     def close(self) -> None:
         with self._lock:
