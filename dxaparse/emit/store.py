@@ -547,14 +547,15 @@ class Store:
         return _Head.successor(head)
 
     def worklist(self) -> list[Stored]:
-        """Current results a coder must look at: held charges first, then results needing review (a
-        released one that still has flags), each group by date of service."""
+        """Current results a coder must look at: held charges first, then results needing review whose
+        charge was not released (a released result was looked at), each group by date of service."""
         from ..models import ExamResult
 
         with self._lock:
             rows = self._db.execute(
                 f"SELECT e.result_json, e.created_at, {_VERSION} FROM exams e LEFT JOIN exams p "
-                "ON p.id = e.supersedes WHERE e.current AND (e.billing_status = 'held' OR e.needs_review) "
+                "ON p.id = e.supersedes WHERE e.current AND (e.billing_status = 'held' OR "
+                "(e.needs_review AND e.billing_status <> 'released')) "
                 "ORDER BY e.billing_status <> 'held', e.exam_date IS NULL, e.exam_date, e.id").fetchall()
         return [Stored(ExamResult.model_validate_json(text), _version(v), at) for text, at, *v in rows]
 
