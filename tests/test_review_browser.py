@@ -123,6 +123,7 @@ def test_the_review_loop_in_chromium(server, browser):
     page.wait_for_selector("#corrected")
     assert page.inner_text("#corrected .category") == "normal"
     assert page.inner_text("#suggested .category") == "low_bone_mass"
+    page.screenshot(path=str(SHOTS / "exam-corrected.png"), full_page=True)
 
     # release: a new version, the DFT written, the audit entry shown
     page.fill("#release input[name=reason]", "reviewed against the printout")

@@ -13,7 +13,7 @@ from dxaparse import __version__, about
 from ._exams import findings_json
 from .conftest import ROOT
 
-HEAVY = ("watchdog", "pynetdicom", "hl7apy", "fhir", "tesserocr")
+HEAVY = ("watchdog", "pynetdicom", "hl7apy", "fhir", "tesserocr", "starlette", "uvicorn", "jinja2", "argon2")
 
 
 def _python(*args: str) -> subprocess.CompletedProcess:
