@@ -158,3 +158,11 @@ def test_the_review_loop_in_chromium(server, browser):
     assert answer.status == 403
     with Store(store) as s:
         assert s.find(shas["osteo"])[0].billing.status.value == "held"
+
+    # searching by patient ID finds the exam, and the server's access log names no patient
+    page.goto(f"{base}/")
+    page.fill("input[name=search]", "SYN-F03")
+    page.click("button:has-text('Filter')")
+    assert page.locator("#worklist tr").count() == 2
+    log = (tmp / "server.log").read_text()
+    assert "GET /exam/" in log and "SYN-" not in log and "search" not in log
