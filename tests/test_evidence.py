@@ -243,3 +243,17 @@ def test_a_value_printed_twice_keeps_the_box_of_the_one_used():
         fields = [e.field for e in m.evidence]
         assert len(fields) == len(set(fields)), m.label
 
+
+
+@ocr
+def test_a_screenshot_on_a_slide_gives_boxes_on_the_slide():
+    found = read_pdf(SAMPLES / "ocr" / "ge-encore-v12-slide-150dpi.pdf")
+    with pdfplumber.open(SAMPLES / "ocr" / "ge-encore-v12-slide-150dpi.pdf") as doc:
+        [image] = doc.pages[0].images
+        size = (float(doc.pages[0].width), float(doc.pages[0].height))
+    boxes = [e.box for m in found.measurements for e in m.evidence if e.ocr]
+    assert len(boxes) == sum(len(m.evidence) for m in found.measurements) > 20
+    for box in boxes:                      # on the slide, inside the printout pasted on it
+        assert (box.page_width, box.page_height) == size
+        assert image["x0"] <= box.x0 < box.x1 <= image["x1"]
+        assert image["top"] <= box.top < box.bottom <= image["bottom"]
