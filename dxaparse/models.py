@@ -208,6 +208,39 @@ class Exam(Model):
                                           "between the objects of the study or between header and page")
 
 
+class Box(Model):
+    """Where a value is printed: page index from 0, and the rectangle from the page's top-left corner
+    (as pdfplumber/PDFium words give it), with the page's own size so that a viewer can scale it.
+
+    Units: PDF points for a PDF page, OCR'd or not (OCR positions in image pixels are scaled by the
+    resolution the page image was read at); pixels of the page image for a DICOM report page (a
+    Secondary Capture has no PDF page: `page` is then the frame, from 0)."""
+
+    page: Integer = Field(ge=0)
+    x0: Number
+    top: Number
+    x1: Number
+    bottom: Number
+    page_width: Number = Field(gt=0)
+    page_height: Number = Field(gt=0)
+
+
+class Evidence(Model):
+    """Where one value of a measurement (or the TBS or a FRAX value) was read (an addition to v1): a box on
+    a printed or OCR'd page, or a DICOM SR content item."""
+
+    field: str = Field(description='the result field it fills: "bmd", "t_score", "z_score", "bmc", "area", '
+                                   '"young_adult_percent", "age_matched_percent", "label", "tbs", '
+                                   '"frax_major", "frax_hip"')
+    box: Box | None = Field(default=None, description="PDF or OCR'd page: the printed word(s)")
+    sr_item: str | None = Field(
+        default=None, description='DICOM SR: the content item, as its position path (1-based, in '
+                                  'ContentSequence order, from the root) and its concept name, e.g. '
+                                  '"1.4.2 T-score"')
+    text: str | None = Field(default=None, description='the words as printed or read ("-2.6")')
+    ocr: bool = Field(default=False, description="read by OCR from an image")
+
+
 class Measurement(Model):
     site: Site
     side: Side | None = None
@@ -224,6 +257,9 @@ class Measurement(Model):
     age_matched_percent: Number | None = None
     ocr: bool = Field(default=False, description="value read by OCR from an image")
     doubt: str | None = Field(default=None, description="why the reader is unsure of a value")
+    evidence: list[Evidence] = Field(
+        default_factory=list, description="where each value was read: a box on the page or an SR "
+                                          "content item, one entry per field read")
 
     @model_validator(mode="after")
     def _vertebrae_only_for_spine(self) -> Measurement:
@@ -246,11 +282,14 @@ class Vfa(Model):
 
 class Tbs(Model):
     value: Number
+    evidence: list[Evidence] = Field(default_factory=list, description="where the value was read")
 
 
 class Frax(Model):
     major: Number | None = None
     hip: Number | None = None
+    evidence: list[Evidence] = Field(default_factory=list, description="where each value was read "
+                                                                       "(fields frax_major, frax_hip)")
 
 
 class Printed(Model):

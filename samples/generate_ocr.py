@@ -75,6 +75,9 @@ def expected(name: str, path: str, sha256: str) -> dict:
     want["source"].update(path=path, sha256=sha256)
     for m in want["measurements"]:
         m.update(ocr=True, label=OCR_LABELS.get(m["label"], m["label"]))
+    for part in [*want["measurements"], want["tbs"] or {}, want["frax"] or {}]:
+        for e in part.get("evidence", []):   # printed where the text sample printed it; read by OCR
+            e["ocr"] = True
     if basis := want["coding"]["basis"]:
         basis["label"] = OCR_LABELS.get(basis["label"], basis["label"])
     return want

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pydicom.dataset import Dataset
 
 from ... import vendors
-from ...models import Doubt, DoubtReason, Fracture, Frax, Measurement, Scan, Side, Site, Tbs, Vfa
+from ...models import Doubt, DoubtReason, Evidence, Fracture, Frax, Measurement, Scan, Side, Site, Tbs, Vfa
 from .header import as_text
 from .scan_names import scan_of_name
 from .sr_terms import QUANTITIES, CodeEntry, sr_terms
@@ -111,6 +111,7 @@ class _Frame:
     vertebra: str | None = None
     role: str | None = None       # impression / indications container: its text items are that
     depth: int = 0                # containers around the item
+    path: tuple[int, ...] = (1,)  # the container's position: the document root is 1, its n-th child 1.n
 
 
 def _concept(item: Dataset) -> _Concept | None:
@@ -234,7 +235,7 @@ class _Reader:
 
     # -- the walk -------------------------------------------------------------------------------
     def walk(self, items, frame: _Frame) -> None:
-        for item in items:
+        for n, item in enumerate(items, 1):
             vt = item.get("ValueType")
             c = self._concept(item)
             if vt not in VALUE_TYPES:
@@ -243,14 +244,14 @@ class _Reader:
                             f"damaged SR: content item{where} has the value type {vt!r}, which DICOM does "
                             "not define; what it holds is not read")
             elif vt == "CONTAINER":
-                self._container(item, c, frame)
+                self._container(item, c, frame, (*frame.path, n))
             elif vt == "NUM" and c is not None:
-                self._num(item, c, frame)
+                self._num(item, c, frame, (*frame.path, n))
             elif vt in ("TEXT", "CODE") and c is not None:
                 term = self._term(c, frame.scan).term
                 self._statement(item, c, term or frame.role, frame)
 
-    def _container(self, item: Dataset, c: _Concept | None, frame: _Frame) -> None:
+    def _container(self, item: Dataset, c: _Concept | None, frame: _Frame, path: tuple[int, ...]) -> None:
         name = c.meaning if c else ""
         norm = vendors.normalize_label(name)
         if norm in self.terms.ignore_containers:
@@ -279,7 +280,8 @@ class _Reader:
             excluded=frame.excluded or self._answer_of(children, "excluded") == "yes",
             acute={"yes": True, "no": False}.get(acute or "", frame.acute),
             vertebra=_vertebra(site) or _vertebra(name) or frame.vertebra,
-            role=term if term in ("impression", "indications") else frame.role, depth=frame.depth + 1)
+            role=term if term in ("impression", "indications") else frame.role, depth=frame.depth + 1,
+            path=path)
         self.walk(children, inner)
 
     def _statement(self, item: Dataset, c: _Concept, term: str | None, frame: _Frame) -> None:
@@ -305,7 +307,7 @@ class _Reader:
         elif term == "menopausal_status" and (a := self.terms.answer(text)) in ("pre", "peri", "post"):
             self.out.menopausal_status = self.out.menopausal_status or a
 
-    def _num(self, item: Dataset, c: _Concept, frame: _Frame) -> None:
+    def _num(self, item: Dataset, c: _Concept, frame: _Frame, path: tuple[int, ...]) -> None:
         present = "MeasuredValueSequence" in item
         if present and not item.MeasuredValueSequence:
             return  # an empty value (DICOM's way of leaving a cell blank)
@@ -341,19 +343,22 @@ class _Reader:
             self.out.doubts.append(checked.problem)
             return
         value = checked.value
+        evidence = Evidence(field=kind, sr_item=f"{'.'.join(map(str, path))} {c.meaning}".strip(),
+                            text=as_text(item.MeasuredValueSequence[0].get("NumericValue")))
         if kind == "tbs":
-            self.out.tbs = self.out.tbs or Tbs(value=value)
+            self.out.tbs = self.out.tbs or Tbs(value=value, evidence=[evidence])
         elif kind in ("frax_major", "frax_hip"):
             frax = self.out.frax = self.out.frax or Frax()
             if getattr(frax, kind[5:]) is None:
                 setattr(frax, kind[5:], value)
+                frax.evidence = [*frax.evidence, evidence]
         elif kind == "vfa_grade":
             self._fracture(int(value), what, own_site, children, frame)
         else:
             side = own_side or frame.side or (t.entry.side if t.entry else None)
             labels = [x for x in (own_site, t.prefix, named) if x] + list(frame.labels)
             excluded = frame.excluded or self._answer_of(children, "excluded") == "yes"
-            self._measure(kind, value, labels, t.entry, side, excluded, what, frame.scan)
+            self._measure(kind, value, labels, t.entry, side, excluded, what, frame.scan, evidence)
 
     @staticmethod
     def _units(item: Dataset) -> str:
@@ -381,7 +386,7 @@ class _Reader:
                             f"SR fracture grade without a vertebra: {what}")
 
     def _measure(self, kind: str, value: float, labels: list[str], entry: CodeEntry | None,
-                 side: Side | None, excluded: bool, what: str, scan: Scan | None) -> None:
+                 side: Side | None, excluded: bool, what: str, scan: Scan | None, evidence: Evidence) -> None:
         """Put a value on its row, at the nearest of `labels`: the value's own site or name, else the
         nearest container's finding site or region name (containers that name no region are not among
         them). A nearest label that names nothing known gives a row of site `other` — the labels further
@@ -409,6 +414,7 @@ class _Reader:
         old = getattr(row, kind)
         if old is None:
             setattr(row, kind, value)
+            row.evidence = [*row.evidence, evidence]
         elif old != value:
             doubt = f"the SR gives two {kind} values for {label}: {old} and {value}"
             row.doubt = f"{row.doubt}; {doubt}" if row.doubt else doubt

@@ -11,9 +11,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import regex
+
 from ...models import (
+    Box,
     Doubt,
     DoubtReason,
+    Evidence,
     Exam,
     Findings,
     Fracture,
@@ -29,6 +33,7 @@ from ...models import (
 )
 from .layouts import LinePatterns, plausible
 from .values import DateOrder, date, first_number, sex
+from .words import Line, Pages, Word
 
 SCAN_OF_SITE = {
     Site.LUMBAR_SPINE: Scan.SPINE, Site.FEMORAL_NECK: Scan.HIP, Site.TOTAL_HIP: Scan.HIP,
@@ -63,6 +68,24 @@ class Draft:
     exam_dates: list[tuple[int, dt.date]] = field(default_factory=list)
     trend_ages: list[tuple[dt.date, float]] = field(default_factory=list)
     reference_sexes: set[str | None] = field(default_factory=set)
+    pages: Pages = field(default_factory=dict)
+    tbs_evidence: list[Evidence] = field(default_factory=list)
+    frax_evidence: list[Evidence] = field(default_factory=list)
+
+    def evidence(self, what: str, words: list[Word] | tuple[Word, ...]) -> Evidence:
+        """Where a value filling `what` was printed: the words' joint box on their page (no box when the
+        page's size is not known, as for lines made up by a test), and their text."""
+        return Evidence(field=what, box=self._box(words), text=" ".join(w.text for w in words) or None)
+
+    def _box(self, words: list[Word] | tuple[Word, ...]) -> Box | None:
+        size = self.pages.get(words[0].page) if words else None
+        if size is None or any(w.page != words[0].page for w in words):
+            return None
+        def at(v: float) -> float:   # a hundredth of a unit is finer than any viewer draws
+            return round(size.scale * v, 2)
+        return Box(page=words[0].page, x0=at(min(w.x0 for w in words)), top=at(min(w.top for w in words)),
+                   x1=at(max(w.x1 for w in words)), bottom=at(max(w.bottom for w in words)),
+                   page_width=round(size.width, 2), page_height=round(size.height, 2))
 
     def fill(self, what: str, value: str) -> None:
         """Keep a printed field's value by what the layout says it fills (patient_id, sex, age …).
@@ -88,15 +111,29 @@ class Draft:
             for m in pattern.finditer(text):
                 self.reference_sexes.add(sex(m["v"]))
 
-    def line_values(self, text: str, lines: LinePatterns) -> None:
-        """Reference, device, TBS and FRAX printed on a line (or stated in a sentence)."""
+    def line_values(self, text: str, lines: LinePatterns, line: Line | None = None) -> None:
+        """Reference, device, TBS and FRAX printed on a line (or stated in a sentence); `line`: the
+        printed line `text` is, whose words are the evidence of a TBS or FRAX value."""
         for key in ("reference", "device"):
             first(self.exam, key, lines.value(key, text))
-        if self.tbs is None and (v := lines.value("tbs", text)):
-            self.tbs = float(v)
+        if self.tbs is None and (m := lines.match("tbs", text)):
+            self.tbs = float(m["v"].strip())
+            self.tbs_evidence = self._printed("tbs", m, line)
         for key, name in (("frax_major", "major"), ("frax_hip", "hip")):
-            if v := lines.value(key, text):
-                first(self.frax, name, float(v))
+            if (m := lines.match(key, text)) and name not in self.frax:
+                self.frax[name] = float(m["v"].strip())
+                self.frax_evidence += self._printed(key, m, line)
+
+    def _printed(self, what: str, m: regex.Match, line: Line | None) -> list[Evidence]:
+        """The evidence of a value matched (group v) on a printed line: the words its span covers."""
+        if line is None:
+            return []
+        words, at = [], 0
+        for w in line.words:            # line.text is the words joined by one space or tab
+            if at < m.end("v") and m.start("v") < at + len(w.text):
+                words.append(w)
+            at += len(w.text) + 1
+        return [self.evidence(what, words)] if words else []
 
     def add_scan(self, scan: Scan) -> None:
         if scan not in self.scans:
@@ -125,6 +162,8 @@ class Draft:
             old, new = getattr(same, name), getattr(m, name)
             if old is None:
                 setattr(same, name, new)
+                if new is not None:
+                    same.evidence = [*same.evidence, *(e for e in m.evidence if e.field == name)]
             elif new is not None and new != old:
                 notes.append(f"{name} printed twice: {old:g} and {new:g}")
         if notes:
@@ -154,8 +193,8 @@ class Draft:
             exam=Exam(**self.exam, scans=self.scans, unrecognized=self.unrecognized),
             measurements=self.measurements,
             vfa=Vfa(performed=self.vfa_performed, fractures=self.fractures),
-            tbs=Tbs(value=self.tbs) if self.tbs is not None else None,
-            frax=Frax(**self.frax) if self.frax else None,
+            tbs=Tbs(value=self.tbs, evidence=self.tbs_evidence) if self.tbs is not None else None,
+            frax=Frax(**self.frax, evidence=self.frax_evidence) if self.frax else None,
             indications=self.indications,
             impression=self.impression,
         )

@@ -40,9 +40,14 @@ class LinePatterns:
 
     def value(self, key: str, text: str) -> str | None:
         """Group v of the first `key` pattern that matches `text`."""
+        m = self.match(key, text)
+        return m["v"].strip() if m else None
+
+    def match(self, key: str, text: str) -> regex.Match | None:
+        """The first `key` pattern's match in `text` (its group v is the value, its span where it is)."""
         for pattern in self.patterns.get(key, ()):
             if m := pattern.search(text):
-                return m["v"].strip()
+                return m
         return None
 
 

@@ -14,21 +14,22 @@ from .layouts import layout_for
 from .narrative import is_dxa_text, read_narrative
 from .scanner import read_scanner
 from .values import DateOrder
-from .words import Line
+from .words import Line, Pages
 
 
 def vendor_of(lines: list[Line]) -> str:
     return identify_pdf("\n".join(line.text for line in lines))
 
 
-def read_report(lines: list[Line], source: Source,
-                date_order: DateOrder = DateOrder.MONTH_FIRST) -> Findings:
-    """`date_order`: how a date like 03/05/2024 is read (a site setting)."""
-    draft = Draft(date_order=date_order)
+def read_report(lines: list[Line], source: Source, date_order: DateOrder = DateOrder.MONTH_FIRST,
+                pages: Pages | None = None) -> Findings:
+    """`date_order`: how a date like 03/05/2024 is read (a site setting); `pages`: the size of each page,
+    for the boxes of the values' evidence (without it, evidence names the printed text only)."""
+    draft = Draft(date_order=date_order, pages=pages or {})
     tables = read_scanner(lines, layout_for(source.vendor), draft)
     if not tables and not draft.scans:
         if not is_dxa_text(lines):
             raise InputError(source.path, "not a DXA report: no results table and no bone density text")
-        draft = Draft(date_order=date_order)   # a narrative report: its own vocabulary reads it
+        draft = Draft(date_order=date_order, pages=pages or {})   # a narrative report: its own vocabulary
     read_narrative(lines, draft, measurements=not tables)
     return draft.findings(source)

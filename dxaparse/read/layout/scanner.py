@@ -52,7 +52,7 @@ def read_scanner(lines: list[Line], layout: Layout, draft: Draft) -> int:
             draft.add_fractures(fractures_in(line.text, layout.fractures))
         draft.reference_sex(line.text, layout.lines)
         if not layout.columns.is_boilerplate(line.text):
-            draft.line_values(line.text, layout.lines)
+            draft.line_values(line.text, layout.lines, line)
         i += 1
     return tables
 
@@ -102,8 +102,9 @@ def _table(table: Table, layout: Layout, title: _Title, draft: Draft) -> None:
             continue
         if (m := reader.measurement(row, draft)) is not None:
             draft.measure(m)
-    if tbs := [r.values["tbs"] for r in table.rows if r.values.get("tbs") is not None]:
-        draft.tbs = draft.tbs if draft.tbs is not None else tbs[-1]
+    if draft.tbs is None and (tbs := [r for r in table.rows if r.values.get("tbs") is not None]):
+        draft.tbs = tbs[-1].values["tbs"]
+        draft.tbs_evidence = [draft.evidence("tbs", [tbs[-1].cells["tbs"]])]
 
 
 def _trend_row(row: Row, draft: Draft) -> None:
@@ -154,6 +155,8 @@ class _Rows:
             return None
         values = {k: v for k, v in row.values.items() if k in _VALUES}
         doubt = self._doubt(row)
+        evidence = [draft.evidence("label", row.label_words)] if row.label_words else []
+        evidence += [draft.evidence(k, [w]) for k, w in row.cells.items() if k in _VALUES]
         for label in candidates:
             if not_a_result(self.layout.vendor, label, self.scan):
                 return None
@@ -162,13 +165,14 @@ class _Rows:
                 if row.group and label.startswith(row.group) and side_named(self.layout.vendor, row.group):
                     label = label[len(row.group):].strip()     # "Left" over "Neck": the label is "Neck"
                 return Measurement(site=match.site, side=match.side, label=label,
-                                   vertebrae=list(match.vertebrae), excluded=excluded, doubt=doubt, **values)
+                                   vertebrae=list(match.vertebrae), excluded=excluded, doubt=doubt,
+                                   evidence=evidence, **values)
         label = candidates[-1]
         if row.group and side_named(self.layout.vendor, label):
             label = f"{row.group} {label}"       # "Left" under a region not known: say which region
         draft.unknown(f"region {label!r}")
         return Measurement(site=Site.OTHER, side=self.side, label=label, excluded=excluded, doubt=doubt,
-                           **values)
+                           evidence=evidence, **values)
 
     def _doubt(self, row: Row) -> str | None:
         notes = [f"unreadable {u.column.replace('_', ' ')} {u.word.text!r}" for u in row.unreadable]

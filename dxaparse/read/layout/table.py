@@ -123,6 +123,8 @@ class Row:
     words: tuple[Word, ...]             # the printed words of the row (provenance: page, box)
     unreadable: tuple[Unreadable, ...] = ()
     decimals: dict[str, int] = field(default_factory=dict)   # digits after the point, as printed
+    cells: dict[str, Word] = field(default_factory=dict)     # field → the word its value was read from
+    label_words: tuple[Word, ...] = ()                       # the words of the row's own label
 
 
 @dataclass(frozen=True)
@@ -384,7 +386,9 @@ class _RowReader:
                     decimals[col.field] = _decimals(w.text)
         if not placed:
             return None
-        return Row(label, group, values, tuple([*label_words, *cells]), tuple(unreadable), decimals)
+        read = {f: w for f, w in placed.items() if values[f] is not None}
+        return Row(label, group, values, tuple([*label_words, *cells]), tuple(unreadable), decimals, read,
+                   tuple(label_words))
 
 
 def _decimals(text: str) -> int:

@@ -34,6 +34,21 @@ class Word:
         return self.bottom - self.top
 
 
+@dataclass(frozen=True, slots=True)
+class PageSize:
+    """A page's size in the units a reviewer's boxes are given in, and how many of those units make one
+    point of the words' coordinates: 1 on a PDF page; a DICOM report page's pixels per point (its
+    words are placed in points as if printed, its boxes are given in the image's pixels)."""
+
+    width: float
+    height: float
+    scale: float = 1.0
+
+
+Pages = dict[int, PageSize]
+"""Page index → its size, as each source of words knows it (`read_report`'s `pages`)."""
+
+
 @dataclass(slots=True)
 class Line:
     """Words sharing a baseline, left to right; `text` has a tab where a column gap separates them."""

@@ -26,6 +26,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from ...errors import InputError
+from ..layout.words import Pages, PageSize
 from ..limits import check_pixels
 from ..options import ReadOptions
 from ..pdf.document import PDFIUM_LOCK, SCREENSHOT_SHARE, image_share
@@ -143,6 +144,7 @@ def _open(path: Path, password: str | None) -> Iterator[pdfium.PdfDocument]:
         pdf.close()
 
 
-def page_count(path: Path, password: str | None) -> int:
+def page_sizes(path: Path, password: str | None) -> Pages:
+    """Every page's size in points (OCR words are placed on the page in points: the evidence's boxes)."""
     with PDFIUM_LOCK, _open(path, password) as pdf:
-        return len(pdf)
+        return {i: PageSize(*pdf.get_page_size(i)) for i in range(len(pdf))}

@@ -9,10 +9,10 @@ from ...errors import InputError
 from ...models import Findings, Source, SourceKind
 from ..layout.report import read_report, vendor_of
 from ..layout.values import DateOrder
-from ..layout.words import Word, dedupe, group_lines
+from ..layout.words import Pages, PageSize, Word, dedupe, group_lines
 from ..options import ReadOptions
 from .engine import available, read_words
-from .pages import PageImage, image_pages, page_count, page_images, screenshot_images
+from .pages import PageImage, image_pages, page_images, page_sizes, screenshot_images
 from .prepare import prepare
 from .tokens import mend, mend_units, unsure_text
 from .verify import verify
@@ -30,21 +30,22 @@ def ocr_pdf(path: Path, options: ReadOptions, text_words: list[Word], reason: st
     """
     password, ocr, order = options.password, options.ocr, options.date_order
     text_pages = {w.page for w in text_words}
-    blank = set(range(page_count(path, password))) - text_pages
+    sizes = page_sizes(path, password)
+    blank = set(sizes) - text_pages
     usable = ocr and available()
     pages = image_pages(path, password, blank) if usable else []
     shots = shots if usable and shots else []
     if not pages and not shots:
         if text_words:
-            return _read(path, sha256, text_words, {}, set(), order)
+            return _read(path, sha256, text_words, {}, set(), order, sizes)
         raise InputError(path, reason if not ocr or available() else f"{reason} ({HINT})")
     images = [*page_images(path, options, pages), *screenshot_images(path, options, shots)]
     words, notes = _ocr_words(images)
     if not words:
         if text_words:   # OCR adds nothing: the text layer as it is
-            return _read(path, sha256, text_words, {}, set(), order)
+            return _read(path, sha256, text_words, {}, set(), order, sizes)
         raise InputError(path, f"{reason}, and OCR found no text")
-    return _read(path, sha256, [*text_words, *words], notes, {*pages, *shots}, order,
+    return _read(path, sha256, [*text_words, *words], notes, {*pages, *shots}, order, sizes,
                  all_ocr=not text_words)
 
 
@@ -52,12 +53,14 @@ def ocr_page_images(path: Path, images: list[PageImage], kind: SourceKind, reaso
                     order: DateOrder = DateOrder.MONTH_FIRST) -> Findings:
     """Report pages that are images from any source (a DICOM Secondary Capture page), read by OCR and
     then by the layout readers, exactly as the image pages of a PDF are; `kind` is the source's kind.
-    Their source's content hash is left to the caller (a DICOM object's is its study's business)."""
+    Their source's content hash is left to the caller (a DICOM object's is its study's business).
+    Such a page is no PDF page: the evidence's boxes are in the image's pixels."""
     words, notes = _ocr_words(images)
     if not words:
         raise InputError(path, f"{reason}: OCR found no text")
-    return _read(path, "", words, notes, {image.where.page for image in images}, order, all_ocr=True,
-                 kind=kind)
+    sizes = {i.where.page: PageSize(i.image.width, i.image.height, i.image.width / i.where.width)
+             for i in images}
+    return _read(path, "", words, notes, set(sizes), order, sizes, all_ocr=True, kind=kind)
 
 
 def _ocr_words(images: list[PageImage]) -> tuple[list[Word], dict[Word, str]]:
@@ -81,9 +84,9 @@ def has_image_pages(path: Path, password: str | None, blank: set[int]) -> bool:
 
 
 def _read(path: Path, sha256: str, words: list[Word], notes: dict[Word, str], ocr_pages: set[int],
-          order: DateOrder, all_ocr: bool = False, kind: SourceKind = "pdf") -> Findings:
+          order: DateOrder, sizes: Pages, all_ocr: bool = False, kind: SourceKind = "pdf") -> Findings:
     """The report, every value read by OCR verified (the table reader doubts unreadable cells itself)."""
     lines = group_lines(dedupe(words))
     source = Source(path=str(path), kind=kind, vendor=vendor_of(lines), sha256=sha256)
-    findings = read_report(lines, source, order)
+    findings = read_report(lines, source, order, sizes)
     return verify(findings, lines, notes, ocr_pages, all_ocr) if ocr_pages else findings

@@ -42,6 +42,8 @@ def verify(findings: Findings, lines: list[Line], notes: dict[Word, str], ocr_pa
     read = [m for m in findings.measurements if all_ocr or rows.get(id(m))]
     for m in read:
         m.ocr = True
+        for e in m.evidence:
+            e.ocr = True
         for line in rows.get(id(m), []):
             for w in line.words:
                 if w in notes and not notes[w].startswith(UNSURE_TEXT) \
@@ -53,6 +55,9 @@ def verify(findings: Findings, lines: list[Line], notes: dict[Word, str], ocr_pa
     _hip_means([m for m in read if m.side == "mean"], read)
     _age(findings, read)
     _header(findings, ocr_lines, notes)
+    for block in (findings.tbs, findings.frax):   # a value on a page read by OCR was read by OCR
+        for e in block.evidence if block else []:
+            e.ocr = e.box is not None and e.box.page in ocr_pages
     return findings
 
 

@@ -69,10 +69,10 @@ def _read(path: Path, options: ReadOptions, sha256: str) -> Findings:
         if (shots and available()) or has_image_pages(path, password, layer.blank_pages):
             return ocr_pdf(path, options, layer.words, "page without a text layer", shots, sha256=sha256)
     if not shots:
-        return read_report(lines, source, order)
+        return read_report(lines, source, order, layer.sizes)
     # OCR is off or not installed: the text alone, or an error that names the image OCR could read
     try:
-        findings = read_report(lines, source, order)
+        findings = read_report(lines, source, order, layer.sizes)
     except InputError as err:
         if not err.reason.startswith(NOT_A_REPORT):
             raise

@@ -17,7 +17,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from ...errors import InputError
-from ..layout.words import Word
+from ..layout.words import Pages, PageSize, Word
 from ..limits import check_pages
 from ..options import DEFAULTS, ReadOptions
 
@@ -41,6 +41,8 @@ class TextLayer:
     pages: int       # the page count, so that pages without text are known without opening it again
     images: dict[int, float] = field(default_factory=dict)
     """Page → the share of its area its largest image covers, for pages that carry any image."""
+    sizes: Pages = field(default_factory=dict)
+    """Page → its size in points (the boxes of the values' evidence are drawn on it)."""
 
     @property
     def blank_pages(self) -> set[int]:
@@ -66,29 +68,31 @@ def read_text_layer(path: Path, options: ReadOptions = DEFAULTS) -> TextLayer:
             raise InputError(path, f"cannot open: {err.strerror or err}") from None
         try:
             check_pages(path, "PDF", len(pdf), options)
-            words, images = [], {}
+            words, images, sizes = [], {}, {}
             for index in range(len(pdf)):
-                page_words, share = _page_words(path, pdf, index)
+                page_words, share, sizes[index] = _page_words(path, pdf, index)
                 words.extend(page_words)
                 if share:
                     images[index] = share
             if not words:
                 raise InputError(path, _no_text(pdf))
-            return TextLayer(words, len(pdf), images)
+            return TextLayer(words, len(pdf), images, sizes)
         finally:
             pdf.close()
 
 
-def _page_words(path: Path, pdf: pdfium.PdfDocument, index: int) -> tuple[list[Word], float]:
-    """The page's words, and the share of the page its largest image covers (0 without images)."""
+def _page_words(path: Path, pdf: pdfium.PdfDocument, index: int) -> tuple[list[Word], float, PageSize]:
+    """The page's words, the share of the page its largest image covers (0 without images), and the
+    page's size."""
     try:
         page = pdf[index]
         textpage = page.get_textpage()
     except pdfium.PdfiumError:
         raise InputError(path, f"corrupt PDF: page {index + 1} cannot be read") from None
     try:
-        words = _words(textpage.raw, index, page.get_height())
-        return words, (image_share(page) if words else 0.0)
+        width, height = page.get_size()
+        words = _words(textpage.raw, index, height)
+        return words, (image_share(page) if words else 0.0), PageSize(width, height)
     finally:
         textpage.close()
         page.close()
