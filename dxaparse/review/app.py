@@ -178,7 +178,7 @@ def create_app(config: Config) -> Starlette:
             request, "exam.html", r=result, draft=draft, working=working, sha=sha,
             version=store.version(sha), versions=versions, marks=marks, pdf=pdf, pages=pages,
             source_missing=result.source.kind == "pdf" and pdf is None,
-            has_evidence=any(getattr(m, "evidence", None) for m in working.measurements),
+            has_evidence=any(m.evidence for m in working.measurements),
             picture=who_bands(working), sites=[s.value for s in Site],
             fractures=edits.fractures_text(working),
             cpt_codes=sorted(c for c, e in tables.cpt.codes.items() if e.status == "active"),

@@ -39,11 +39,10 @@ def marks(result: ExamResult) -> list[Mark]:
     """Every evidence item of the result's measurements (none before the readers kept them)."""
     out = []
     for n, m in enumerate(result.measurements):
-        for ev in getattr(m, "evidence", None) or []:
-            box = getattr(ev, "box", None)
-            mark = Mark(n, ev.field, getattr(ev, "text", None), getattr(ev, "sr_item", None),
-                        bool(getattr(ev, "ocr", False)))
-            if box is not None and box.page_width > 0 and box.page_height > 0:
+        for ev in m.evidence:
+            box = ev.box
+            mark = Mark(n, ev.field, ev.text, ev.sr_item, ev.ocr)
+            if box is not None:   # the model keeps page sizes above 0
                 mark = Mark(n, mark.field, mark.text, mark.sr_item, mark.ocr, box.page,
                             box.x0 / box.page_width, box.top / box.page_height,
                             (box.x1 - box.x0) / box.page_width, (box.bottom - box.top) / box.page_height)
