@@ -25,6 +25,7 @@ from ...models import (
     Site,
     Source,
     Tbs,
+    TrendPoint,
     Vfa,
 )
 from .layouts import LinePatterns, plausible
@@ -61,7 +62,7 @@ class Draft:
     impression: str | None = None
     date_order: DateOrder = DateOrder.MONTH_FIRST
     exam_dates: list[tuple[int, dt.date]] = field(default_factory=list)
-    trend_ages: list[tuple[dt.date, float]] = field(default_factory=list)
+    history: list[TrendPoint] = field(default_factory=list)
     reference_sexes: set[str | None] = field(default_factory=set)
 
     def fill(self, what: str, value: str) -> None:
@@ -90,13 +91,18 @@ class Draft:
 
     def line_values(self, text: str, lines: LinePatterns) -> None:
         """Reference, device, TBS and FRAX printed on a line (or stated in a sentence)."""
-        for key in ("reference", "device"):
+        for key in ("reference", "device", "device_serial"):
             first(self.exam, key, lines.value(key, text))
         if self.tbs is None and (v := lines.value("tbs", text)):
             self.tbs = float(v)
         for key, name in (("frax_major", "major"), ("frax_hip", "hip")):
             if v := lines.value(key, text):
                 first(self.frax, name, float(v))
+
+    def trend(self, point: TrendPoint) -> None:
+        """Keep a row of a printed trend table (once: reports repeat a page's trend on a summary page)."""
+        if point not in self.history:
+            self.history.append(point)
 
     def add_scan(self, scan: Scan) -> None:
         if scan not in self.scans:
@@ -145,12 +151,13 @@ class Draft:
                 field="patient.sex", reason=DoubtReason.INFERRED,
                 detail=f"sex {self.patient['sex']} taken from the reference population printed with the "
                        "scores: no sex is printed for the patient"))
-        if "age_years" not in self.patient and self.trend_ages:
-            self.patient["age_years"] = max(self.trend_ages)[1]   # the age a trend table prints last
+        if "age_years" not in self.patient and (aged := [p for p in self.history if p.age_years is not None]):
+            # the age a trend table prints at its latest measurement
+            self.patient["age_years"] = max(aged, key=lambda p: p.measured).age_years
         self.exam.setdefault("doubts", []).extend(self._implausible())
         out = Findings(
             source=source,
-            patient=Patient(**self.patient),
+            patient=Patient(**self.patient, birth_date=self.birth_date),
             exam=Exam(**self.exam, scans=self.scans, unrecognized=self.unrecognized),
             measurements=self.measurements,
             vfa=Vfa(performed=self.vfa_performed, fractures=self.fractures),
@@ -158,6 +165,7 @@ class Draft:
             frax=Frax(**self.frax) if self.frax else None,
             indications=self.indications,
             impression=self.impression,
+            history=self.history,
         )
         out.printed = Printed(birth_date=self.birth_date,
                               scan_date=best[1] if best and best[0] < _DATE_RANK["report_date"] else None)
