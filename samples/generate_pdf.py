@@ -304,7 +304,8 @@ def hologic_spine_hip() -> Sample:
             *HOLOGIC_FOOT[3:]])
 
     return Sample(st, draw, _patient("F", 67.0, "SYN-0001", dob="1957-03-04"),
-                  _exam("2024-03-12", "Horizon A", ["spine", "hip"], "2008 NHANES", serial="200001"), "hologic",
+                  _exam("2024-03-12", "Horizon A", ["spine", "hip"], "2008 NHANES", serial="200001"),
+                  "hologic",
                   [spine_rows, hip_rows], tbs={"value": 1.262}, frax={"major": 12.0, "hip": 1.8})
 
 
@@ -322,7 +323,8 @@ def hologic_young_no_pr_am() -> Sample:
                      after=["Total BMD CV 1.0%", "Source: 2008 NHANES"])
 
     return Sample(st, draw, _patient("F", 34.0, "SYN-0002", dob="1989-06-21"),
-                  _exam("2024-05-02", "Discovery W", ["spine"], "2008 NHANES", serial="80123"), "hologic", [rows], _NO_PR_AM)
+                  _exam("2024-05-02", "Discovery W", ["spine"], "2008 NHANES", serial="80123"), "hologic",
+                  [rows], _NO_PR_AM)
 
 
 def hologic_dual_hip() -> Sample:
@@ -353,7 +355,8 @@ def hologic_dual_hip() -> Sample:
                      after=["Total BMD CV 1.0%", "Source: 2008 NHANES Male"])
 
     return Sample(st, draw, _patient("M", 71.0, "SYN-0003", dob="1952-09-30"),
-                  _exam("2024-01-15", "Horizon W", ["hip"], "2008 NHANES Male", serial="300417"), "hologic", [rows])
+                  _exam("2024-01-15", "Horizon W", ["hip"], "2008 NHANES Male", serial="300417"),
+                  "hologic", [rows])
 
 
 def hologic_forearm() -> Sample:
@@ -376,7 +379,8 @@ def hologic_forearm() -> Sample:
                      after=["Total BMD CV 1.0%", "Source: 2008 NHANES"])
 
     return Sample(st, draw, _patient("F", 62.0, "SYN-0004", dob="1962-02-11"),
-                  _exam("2024-04-08", "Horizon A", ["forearm"], "2008 NHANES", serial="200001"), "hologic", [rows])
+                  _exam("2024-04-08", "Horizon A", ["forearm"], "2008 NHANES", serial="200001"), "hologic",
+                  [rows])
 
 
 def hologic_iva() -> Sample:
@@ -400,7 +404,8 @@ def hologic_iva() -> Sample:
             "T12\tMild (Grade 1) wedge deformity", "L1 - L4\tNormal"], **page)
 
     return Sample(st, draw, _patient("F", 70.0, "SYN-0005", dob="1953-07-19"),
-                  _exam("2023-10-02", "Horizon A", ["spine", "hip", "vfa"], "2008 NHANES", serial="200001"), "hologic",
+                  _exam("2023-10-02", "Horizon A", ["spine", "hip", "vfa"], "2008 NHANES",
+                        serial="200001"), "hologic",
                   [spine_rows, hip_rows],
                   vfa={"performed": True, "fractures": [{"vertebra": "T12", "grade": 1, "acute": None}]})
 
@@ -424,7 +429,8 @@ def hologic_excluded_vertebra() -> Sample:
                          after=HOLOGIC_FOOT)
 
     return Sample(st, draw, _patient("F", 66.0, "SYN-0006", dob="1957-11-23"),
-                  _exam("2024-06-03", "Horizon Ci", ["spine"], "2008 NHANES", serial="500210"), "hologic", [rows])
+                  _exam("2024-06-03", "Horizon Ci", ["spine"], "2008 NHANES", serial="500210"), "hologic",
+                  [rows])
 
 
 # GE Lunar enCORE ------------------------------------------------------------------------------------------
@@ -497,7 +503,8 @@ def ge_v16() -> Sample:
                 tables=[(f"Densitometry: {GE_REFERENCE}", ge_cols([60, 150, 230, 300, 380, 450]), rows, ())])
 
     return Sample(st, draw, _patient("F", 58.6, "SYN-0007", dob="1965-07-14"),
-                  _exam("2024-02-20", "Lunar Prodigy Advance", ["spine"], GE_REFERENCE, serial="PA+301234"), "ge-lunar", [rows],
+                  _exam("2024-02-20", "Lunar Prodigy Advance", ["spine"], GE_REFERENCE,
+                        serial="PA+301234"), "ge-lunar", [rows],
                   GE_FIELDS)
 
 
@@ -551,7 +558,8 @@ def ge_dualfemur() -> Sample:
                 tables=[(f"Densitometry: {GE_REFERENCE}", ge_cols([60, 160, 240, 310, 390, 460]), rows, ())])
 
     return Sample(st, draw, _patient("F", 77.2, "SYN-0009", dob="1947-01-05"),
-                  _exam("2024-03-18", "Lunar iDXA", ["hip"], GE_REFERENCE, serial="ME+200457"), "ge-lunar", [rows], GE_FIELDS)
+                  _exam("2024-03-18", "Lunar iDXA", ["hip"], GE_REFERENCE, serial="ME+200457"), "ge-lunar",
+                  [rows], GE_FIELDS)
 
 
 def ge_forearm() -> Sample:
@@ -570,7 +578,8 @@ def ge_forearm() -> Sample:
                 tables=[(f"Densitometry: {GE_REFERENCE}", ge_cols([55, 205, 285, 355, 430, 495]), rows, ())])
 
     return Sample(st, draw, _patient("F", 55.8, "SYN-0010", dob="1968-05-30"),
-                  _exam("2024-03-25", "Lunar Prodigy Advance", ["forearm"], GE_REFERENCE, serial="PA+301234"), "ge-lunar", [rows],
+                  _exam("2024-03-25", "Lunar Prodigy Advance", ["forearm"], GE_REFERENCE,
+                        serial="PA+301234"), "ge-lunar", [rows],
                   GE_FIELDS)
 
 
@@ -596,7 +605,8 @@ def ge_lva_ancillary() -> Sample:
                                         "No vertebral fracture identified."])
 
     return Sample(st, draw, _patient("F", 68.6, "SYN-0011", dob="1955-08-08"),
-                  _exam("2024-03-01", "Lunar iDXA", ["spine", "vfa"], GE_REFERENCE, serial="ME+200457"), "ge-lunar", [rows],
+                  _exam("2024-03-01", "Lunar iDXA", ["spine", "vfa"], GE_REFERENCE, serial="ME+200457"),
+                  "ge-lunar", [rows],
                   vfa={"performed": True, "fractures": []}, frax={"major": 14.0, "hip": 2.1})
 
 
@@ -700,7 +710,8 @@ def narrative_osteoporosis_steroids() -> Sample:
           Region("femoral neck", "femoral_neck", {"bmd": 0.602, "t_score": -2.6, "z_score": -0.9},
                  side="left"),
           Region("total hip", "total_hip", {"bmd": 0.741, "t_score": -2.0, "z_score": -0.6}, side="left")]
-    return narrative(Style("Times", 10, LETTER), doc, patient=_patient("F", 67.0, "SYN-0013", "post", dob="1957-01-12"),
+    return narrative(Style("Times", 10, LETTER), doc, patient=_patient("F", 67.0, "SYN-0013", "post",
+                                                                       dob="1957-01-12"),
                      exam=_exam("2024-03-05", "Hologic Horizon A", ["spine", "hip"], accession="ACC-0013"),
                      vendor="hologic", measurements=ms)
 
@@ -724,7 +735,8 @@ def narrative_osteopenia_vfa() -> Sample:
     ms = [_l1_l4({"bmd": 0.912, "t_score": -1.8, "z_score": -0.6}),
           Region("femoral neck", "femoral_neck", {"t_score": -2.1}, side="left"),
           Region("total hip", "total_hip", {"t_score": -1.3}, side="left")]
-    return narrative(Style("Helvetica", 9.5, A4), doc, patient=_patient("F", 58.0, "SYN-0014", "post", dob="1965-09-14"),
+    return narrative(Style("Helvetica", 9.5, A4), doc, patient=_patient("F", 58.0, "SYN-0014", "post",
+                                                                        dob="1965-09-14"),
                      exam=_exam("2024-04-22", "GE Lunar Prodigy", ["spine", "hip", "vfa"]), vendor="ge-lunar",
                      measurements=ms,
                      vfa={"performed": True, "fractures": [{"vertebra": "T12", "grade": 2, "acute": True}]})
@@ -741,7 +753,8 @@ def narrative_normal_screening() -> Sample:
         ("IMPRESSION", ["Normal bone mineral density."])])
     ms = [_l1_l4({"t_score": -0.6}), Region("femoral neck", "femoral_neck", {"t_score": -0.9}, side="left"),
           Region("total hip", "total_hip", {"t_score": -0.4}, side="left")]
-    return narrative(Style("Courier", 9, LETTER), doc, patient=_patient("F", 52.0, "SYN-0015", "post", dob="1972-02-02"),
+    return narrative(Style("Courier", 9, LETTER), doc, patient=_patient("F", 52.0, "SYN-0015", "post",
+                                                                        dob="1972-02-02"),
                      exam=_exam("2024-05-10", "Norland XR-800", ["spine", "hip"]), vendor="norland",
                      measurements=ms)
 
@@ -791,7 +804,8 @@ def hologic_apex_two_line_young() -> Sample:
         hologic_page(c, st, scan_type="a Dual Femur", rows=hip_rows, **page)
 
     return Sample(st, draw, _patient("F", 36.0, "SYN-0016", dob="1987-08-09"),
-                  _exam("2024-05-21", "Horizon A", ["spine", "hip"], "2008 NHANES", serial="200001"), "hologic",
+                  _exam("2024-05-21", "Horizon A", ["spine", "hip"], "2008 NHANES", serial="200001"),
+                  "hologic",
                   [spine_rows, hip_rows], fields)
 
 
@@ -914,7 +928,8 @@ def ge_total_body_spine() -> Sample:
                 tables=[(f"Densitometry: {GE_REFERENCE}", ge_cols([60, 160, 240, 310, 390, 460]), rows, ())])
 
     return Sample(st, draw, _patient("F", 68.9, "SYN-0019", dob="1955-10-02"),
-                  _exam("2024-08-27", "Lunar iDXA", ["total_body", "spine"], GE_REFERENCE, serial="ME+200457"), "ge-lunar",
+                  _exam("2024-08-27", "Lunar iDXA", ["total_body", "spine"], GE_REFERENCE,
+                        serial="ME+200457"), "ge-lunar",
                   [body, rows], GE_FIELDS)
 
 
@@ -1014,7 +1029,8 @@ def ge_idxa_trend() -> Sample:
     device = "Lunar iDXA ME+200911"
     xs = [60, 150, 205, 265, 330, 395, 460]
     three = [["Measured Date"], ["Age", "(years)"], ["BMD", "(g/cm²)"], ["Change vs", "Previous", "(g/cm²)"],
-             ["Change vs", "Previous (%)"], ["Change vs", "Baseline", "(g/cm²)"], ["Change vs", "Baseline (%)"]]
+             ["Change vs", "Previous (%)"], ["Change vs", "Baseline", "(g/cm²)"],
+             ["Change vs", "Baseline (%)"]]
     two = [["Measured Date"], ["Age (years)"], ["BMD (g/cm²)"], ["(g/cm²)"], ["(%)"], ["(g/cm²)"], ["(%)"]]
     spans = (("Change vs Previous", 3, 4), ("Change vs Baseline", 5, 6))
     two_xs = [60, 150, 210, 290, 340, 430, 480]
@@ -1048,7 +1064,7 @@ def ge_idxa_trend() -> Sample:
     return Sample(st, draw, _patient("F", 67.9, "SYN-0020", dob="1956-06-03"),
                   _exam("2024-05-14", "Lunar iDXA", ["spine", "hip"], GE_REFERENCE, serial="ME+200911"),
                   "ge-lunar", [spine_rows, hip_rows], GE_FIELDS,
-                  history=[*trend_points(spine_trend, "lumbar_spine", None, "L1-L4", ["L1", "L2", "L3", "L4"]),
+                  history=[*trend_points(spine_trend, "lumbar_spine", None, "L1-L4", _vertebrae("L1-L4")),
                            *trend_points(neck_trend, "femoral_neck", "mean", "Neck Mean"),
                            *trend_points(total_trend, "total_hip", "mean", "Total Mean")])
 
