@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 FINDINGS = ("schema_version", "source", "patient", "exam", "measurements", "vfa", "tbs", "frax",
-            "indications", "impression")
+            "indications", "impression", "history")
 
 
 def decided(coding: dict) -> dict:

@@ -204,6 +204,8 @@ class Patient:
     name: str | None = None
     referring: str | None = None   # ReferringPhysicianName, as DICOM writes a name
     requesting: str | None = None  # RequestingPhysician (the ordering physician)
+    issuer: str | None = None      # IssuerOfPatientID
+    serial: str | None = None      # DeviceSerialNumber
 
 
 def header(ds: Dataset, p: Patient, obj: str, sop_class: str, modality: str, maker: str, model: str) -> None:
@@ -222,6 +224,10 @@ def header(ds: Dataset, p: Patient, obj: str, sop_class: str, modality: str, mak
         ds.ReferringPhysicianName = p.referring
     if p.requesting:
         ds.RequestingPhysician = p.requesting
+    if p.issuer:
+        ds.IssuerOfPatientID = p.issuer
+    if p.serial:
+        ds.DeviceSerialNumber = p.serial
     if p.birth_date:
         ds.PatientBirthDate = p.birth_date
     else:
@@ -415,7 +421,8 @@ def build_cases() -> list[Case]:
     # 1966-02-10 → 2024-04-18 = 21252 days / 365.25 = 58.2. Woman ≥ 50 → T. Diagnostic: L1-L4 -0.7,
     # necks -1.6 L / -1.3 R, totals -1.0 / -0.8 (mean rows are for monitoring) → left neck -1.6 →
     # low bone mass; only the hip region is low → M85.852 (left thigh). Anastrozole → Z79.811. 77080.
-    p = Patient("ge-sr-dual-hip", "F", 58.2, "20240418", birth_date="19660210", name="SYNTHETIC^ZOË^MÜLLER")
+    p = Patient("ge-sr-dual-hip", "F", 58.2, "20240418", birth_date="19660210", name="SYNTHETIC^ZOË^MÜLLER",
+                issuer="SYNTHETIC HOSPITAL", serial="ME+200457")
     rows = [row("femoral_neck", "Femoral Neck", "left", bmd=0.702, t_score=-1.6, z_score=-0.4),
             row("femoral_neck", "Femoral Neck", "right", bmd=0.735, t_score=-1.3, z_score=-0.1),
             row("femoral_neck", "Femoral Neck", "mean", bmd=0.719, t_score=-1.5, z_score=-0.3),
@@ -615,11 +622,12 @@ def expected(case: Case, rel: str, sha256: str, kind: str) -> dict:
     findings = {
         "source": {"path": rel, "kind": kind, "vendor": case.vendor, "sha256": sha256},
         "patient": {"sex": p.sex, "age_years": p.age_years, "id": f"SYN-{p.key}",
-                    "menopausal_status": case.extra.get("menopausal_status")},
+                    "menopausal_status": case.extra.get("menopausal_status"), "id_issuer": p.issuer,
+                    "birth_date": p.birth_date and dt.datetime.strptime(p.birth_date, "%Y%m%d").date()},
         "exam": {"date": dt.datetime.strptime(p.study_date, "%Y%m%d").date(),
                  "study_uid": uid(f"{p.key}/study"), "accession": some.AccessionNumber,
                  "referring_physician": p.referring, "ordering_physician": p.requesting,
-                 "device": f"{some.Manufacturer} {some.ManufacturerModelName}",
+                 "device": f"{some.Manufacturer} {some.ManufacturerModelName}", "device_serial": p.serial,
                  "scans": case.scans, "reference": case.extra.get("reference"),
                  "unrecognized": case.extra.get("unrecognized", []), "doubts": []},
         "measurements": [r.expected() for r in case.rows],

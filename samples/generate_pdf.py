@@ -195,13 +195,15 @@ def _vertebrae(label: str) -> list[str]:
 
 
 def _exam(date: str, device: str | None, scans: list[str], reference: str | None = None,
-          accession: str | None = None) -> dict:
+          accession: str | None = None, serial: str | None = None) -> dict:
     return {"date": date, "study_uid": None, "device": device, "accession": accession, "scans": scans,
-            "completion": "complete", "reference": reference, "unrecognized": [], "doubts": []}
+            "completion": "complete", "reference": reference, "unrecognized": [], "doubts": [],
+            "device_serial": serial}
 
 
-def _patient(sex: str, age: float, pid: str, menopausal: str | None = None) -> dict:
-    return {"sex": sex, "age_years": age, "menopausal_status": menopausal, "id": pid}
+def _patient(sex: str, age: float, pid: str, menopausal: str | None = None, dob: str | None = None) -> dict:
+    """`dob`: the printed birth date, as YYYY-MM-DD."""
+    return {"sex": sex, "age_years": age, "menopausal_status": menopausal, "id": pid, "birth_date": dob}
 
 
 @dataclass
@@ -218,6 +220,7 @@ class Sample:
     frax: dict | None = None
     indications: list[str] = field(default_factory=list)
     impression: str | None = None
+    history: list[dict] = field(default_factory=list)   # the trend tables' rows, as TrendPoint objects
 
     def findings(self, path: str, sha256: str) -> dict:
         measurements, seen = [], set()
@@ -230,7 +233,7 @@ class Sample:
         return {"source": {"path": path, "kind": "pdf", "vendor": self.vendor, "sha256": sha256},
                 "patient": self.patient, "exam": self.exam, "measurements": measurements, "vfa": self.vfa,
                 "tbs": self.tbs, "frax": self.frax, "indications": self.indications,
-                "impression": self.impression}
+                "impression": self.impression, "history": self.history}
 
 
 # Hologic APEX ---------------------------------------------------------------------------------------------
@@ -300,8 +303,9 @@ def hologic_spine_hip() -> Sample:
             *HOLOGIC_FOOT[:2], "10-year Fracture Risk: Major Osteoporotic Fracture 12%   Hip Fracture 1.8%",
             *HOLOGIC_FOOT[3:]])
 
-    return Sample(st, draw, _patient("F", 67.0, "SYN-0001"),
-                  _exam("2024-03-12", "Horizon A", ["spine", "hip"], "2008 NHANES"), "hologic",
+    return Sample(st, draw, _patient("F", 67.0, "SYN-0001", dob="1957-03-04"),
+                  _exam("2024-03-12", "Horizon A", ["spine", "hip"], "2008 NHANES", serial="200001"),
+                  "hologic",
                   [spine_rows, hip_rows], tbs={"value": 1.262}, frax={"major": 12.0, "hip": 1.8})
 
 
@@ -318,8 +322,9 @@ def hologic_young_no_pr_am() -> Sample:
                      cols=hologic_cols([60, 150, 220, 300, 380, 450], _NO_PR_AM), rows=rows,
                      after=["Total BMD CV 1.0%", "Source: 2008 NHANES"])
 
-    return Sample(st, draw, _patient("F", 34.0, "SYN-0002"),
-                  _exam("2024-05-02", "Discovery W", ["spine"], "2008 NHANES"), "hologic", [rows], _NO_PR_AM)
+    return Sample(st, draw, _patient("F", 34.0, "SYN-0002", dob="1989-06-21"),
+                  _exam("2024-05-02", "Discovery W", ["spine"], "2008 NHANES", serial="80123"), "hologic",
+                  [rows], _NO_PR_AM)
 
 
 def hologic_dual_hip() -> Sample:
@@ -349,8 +354,9 @@ def hologic_dual_hip() -> Sample:
                      cols=hologic_cols([60, 125, 185, 250, 315, 370, 425, 480]), rows=rows,
                      after=["Total BMD CV 1.0%", "Source: 2008 NHANES Male"])
 
-    return Sample(st, draw, _patient("M", 71.0, "SYN-0003"),
-                  _exam("2024-01-15", "Horizon W", ["hip"], "2008 NHANES Male"), "hologic", [rows])
+    return Sample(st, draw, _patient("M", 71.0, "SYN-0003", dob="1952-09-30"),
+                  _exam("2024-01-15", "Horizon W", ["hip"], "2008 NHANES Male", serial="300417"),
+                  "hologic", [rows])
 
 
 def hologic_forearm() -> Sample:
@@ -372,8 +378,9 @@ def hologic_forearm() -> Sample:
                      cols=hologic_cols([55, 135, 195, 260, 330, 390, 450, 505]), rows=rows,
                      after=["Total BMD CV 1.0%", "Source: 2008 NHANES"])
 
-    return Sample(st, draw, _patient("F", 62.0, "SYN-0004"),
-                  _exam("2024-04-08", "Horizon A", ["forearm"], "2008 NHANES"), "hologic", [rows])
+    return Sample(st, draw, _patient("F", 62.0, "SYN-0004", dob="1962-02-11"),
+                  _exam("2024-04-08", "Horizon A", ["forearm"], "2008 NHANES", serial="200001"), "hologic",
+                  [rows])
 
 
 def hologic_iva() -> Sample:
@@ -396,8 +403,9 @@ def hologic_iva() -> Sample:
             "Vertebral Assessment (Genant semi-quantitative):", "T4 - T11\tNormal",
             "T12\tMild (Grade 1) wedge deformity", "L1 - L4\tNormal"], **page)
 
-    return Sample(st, draw, _patient("F", 70.0, "SYN-0005"),
-                  _exam("2023-10-02", "Horizon A", ["spine", "hip", "vfa"], "2008 NHANES"), "hologic",
+    return Sample(st, draw, _patient("F", 70.0, "SYN-0005", dob="1953-07-19"),
+                  _exam("2023-10-02", "Horizon A", ["spine", "hip", "vfa"], "2008 NHANES",
+                        serial="200001"), "hologic",
                   [spine_rows, hip_rows],
                   vfa={"performed": True, "fractures": [{"vertebra": "T12", "grade": 1, "acute": None}]})
 
@@ -420,8 +428,9 @@ def hologic_excluded_vertebra() -> Sample:
                      cols=hologic_cols([70, 145, 200, 265, 335, 390, 445, 500]), rows=rows,
                          after=HOLOGIC_FOOT)
 
-    return Sample(st, draw, _patient("F", 66.0, "SYN-0006"),
-                  _exam("2024-06-03", "Horizon Ci", ["spine"], "2008 NHANES"), "hologic", [rows])
+    return Sample(st, draw, _patient("F", 66.0, "SYN-0006", dob="1957-11-23"),
+                  _exam("2024-06-03", "Horizon Ci", ["spine"], "2008 NHANES", serial="500210"), "hologic",
+                  [rows])
 
 
 # GE Lunar enCORE ------------------------------------------------------------------------------------------
@@ -493,8 +502,9 @@ def ge_v16() -> Sample:
                 title="AP Spine Bone Density", device="Lunar Prodigy Advance PA+301234",
                 tables=[(f"Densitometry: {GE_REFERENCE}", ge_cols([60, 150, 230, 300, 380, 450]), rows, ())])
 
-    return Sample(st, draw, _patient("F", 58.6, "SYN-0007"),
-                  _exam("2024-02-20", "Lunar Prodigy Advance", ["spine"], GE_REFERENCE), "ge-lunar", [rows],
+    return Sample(st, draw, _patient("F", 58.6, "SYN-0007", dob="1965-07-14"),
+                  _exam("2024-02-20", "Lunar Prodigy Advance", ["spine"], GE_REFERENCE,
+                        serial="PA+301234"), "ge-lunar", [rows],
                   GE_FIELDS)
 
 
@@ -516,7 +526,7 @@ def ge_v12() -> Sample:
         ge_page(c, st, header=header, title="AP Spine Bone Density", device="Lunar DPX-NT 72345",
                 tables=[(f"Densitometry: {GE_REFERENCE}", cols, rows, spans)])
 
-    return Sample(st, draw, _patient("M", 66.0, "SYN-0008"),
+    return Sample(st, draw, _patient("M", 66.0, "SYN-0008", dob="1957-11-02"),
                   _exam("2024-02-20", "Lunar DPX-NT 72345", ["spine"], GE_REFERENCE), "ge-lunar", [rows],
                   GE_FIELDS)
 
@@ -547,8 +557,9 @@ def ge_dualfemur() -> Sample:
                 title="DualFemur Bone Density", device="Lunar iDXA ME+200457",
                 tables=[(f"Densitometry: {GE_REFERENCE}", ge_cols([60, 160, 240, 310, 390, 460]), rows, ())])
 
-    return Sample(st, draw, _patient("F", 77.2, "SYN-0009"),
-                  _exam("2024-03-18", "Lunar iDXA", ["hip"], GE_REFERENCE), "ge-lunar", [rows], GE_FIELDS)
+    return Sample(st, draw, _patient("F", 77.2, "SYN-0009", dob="1947-01-05"),
+                  _exam("2024-03-18", "Lunar iDXA", ["hip"], GE_REFERENCE, serial="ME+200457"), "ge-lunar",
+                  [rows], GE_FIELDS)
 
 
 def ge_forearm() -> Sample:
@@ -566,8 +577,9 @@ def ge_forearm() -> Sample:
                 title="Left Forearm Bone Density", device="Lunar Prodigy Advance PA+301234",
                 tables=[(f"Densitometry: {GE_REFERENCE}", ge_cols([55, 205, 285, 355, 430, 495]), rows, ())])
 
-    return Sample(st, draw, _patient("F", 55.8, "SYN-0010"),
-                  _exam("2024-03-25", "Lunar Prodigy Advance", ["forearm"], GE_REFERENCE), "ge-lunar", [rows],
+    return Sample(st, draw, _patient("F", 55.8, "SYN-0010", dob="1968-05-30"),
+                  _exam("2024-03-25", "Lunar Prodigy Advance", ["forearm"], GE_REFERENCE,
+                        serial="PA+301234"), "ge-lunar", [rows],
                   GE_FIELDS)
 
 
@@ -592,8 +604,9 @@ def ge_lva_ancillary() -> Sample:
                     body=["Vertebral levels T4 - L4 evaluated (Genant semi-quantitative method).",
                                         "No vertebral fracture identified."])
 
-    return Sample(st, draw, _patient("F", 68.6, "SYN-0011"),
-                  _exam("2024-03-01", "Lunar iDXA", ["spine", "vfa"], GE_REFERENCE), "ge-lunar", [rows],
+    return Sample(st, draw, _patient("F", 68.6, "SYN-0011", dob="1955-08-08"),
+                  _exam("2024-03-01", "Lunar iDXA", ["spine", "vfa"], GE_REFERENCE, serial="ME+200457"),
+                  "ge-lunar", [rows],
                   vfa={"performed": True, "fractures": []}, frax={"major": 14.0, "hip": 2.1})
 
 
@@ -634,7 +647,7 @@ def norland_spine_hip() -> Sample:
         page(c, "AP Spine", spine_rows)
         page(c, "Left Hip", hip_rows)
 
-    return Sample(st, draw, _patient("F", 60.0, "SYN-0012"),
+    return Sample(st, draw, _patient("F", 60.0, "SYN-0012", dob="1963-05-12"),
                   _exam("2024-04-02", "Norland XR-800", ["spine", "hip"], "Norland USA Female"), "norland",
                   [spine_rows, hip_rows])
 
@@ -697,7 +710,8 @@ def narrative_osteoporosis_steroids() -> Sample:
           Region("femoral neck", "femoral_neck", {"bmd": 0.602, "t_score": -2.6, "z_score": -0.9},
                  side="left"),
           Region("total hip", "total_hip", {"bmd": 0.741, "t_score": -2.0, "z_score": -0.6}, side="left")]
-    return narrative(Style("Times", 10, LETTER), doc, patient=_patient("F", 67.0, "SYN-0013", "post"),
+    return narrative(Style("Times", 10, LETTER), doc, patient=_patient("F", 67.0, "SYN-0013", "post",
+                                                                       dob="1957-01-12"),
                      exam=_exam("2024-03-05", "Hologic Horizon A", ["spine", "hip"], accession="ACC-0013"),
                      vendor="hologic", measurements=ms)
 
@@ -721,7 +735,8 @@ def narrative_osteopenia_vfa() -> Sample:
     ms = [_l1_l4({"bmd": 0.912, "t_score": -1.8, "z_score": -0.6}),
           Region("femoral neck", "femoral_neck", {"t_score": -2.1}, side="left"),
           Region("total hip", "total_hip", {"t_score": -1.3}, side="left")]
-    return narrative(Style("Helvetica", 9.5, A4), doc, patient=_patient("F", 58.0, "SYN-0014", "post"),
+    return narrative(Style("Helvetica", 9.5, A4), doc, patient=_patient("F", 58.0, "SYN-0014", "post",
+                                                                        dob="1965-09-14"),
                      exam=_exam("2024-04-22", "GE Lunar Prodigy", ["spine", "hip", "vfa"]), vendor="ge-lunar",
                      measurements=ms,
                      vfa={"performed": True, "fractures": [{"vertebra": "T12", "grade": 2, "acute": True}]})
@@ -738,7 +753,8 @@ def narrative_normal_screening() -> Sample:
         ("IMPRESSION", ["Normal bone mineral density."])])
     ms = [_l1_l4({"t_score": -0.6}), Region("femoral neck", "femoral_neck", {"t_score": -0.9}, side="left"),
           Region("total hip", "total_hip", {"t_score": -0.4}, side="left")]
-    return narrative(Style("Courier", 9, LETTER), doc, patient=_patient("F", 52.0, "SYN-0015", "post"),
+    return narrative(Style("Courier", 9, LETTER), doc, patient=_patient("F", 52.0, "SYN-0015", "post",
+                                                                        dob="1972-02-02"),
                      exam=_exam("2024-05-10", "Norland XR-800", ["spine", "hip"]), vendor="norland",
                      measurements=ms)
 
@@ -787,8 +803,9 @@ def hologic_apex_two_line_young() -> Sample:
         hologic_page(c, st, scan_type="a Lumbar Spine", rows=spine_rows, **page)
         hologic_page(c, st, scan_type="a Dual Femur", rows=hip_rows, **page)
 
-    return Sample(st, draw, _patient("F", 36.0, "SYN-0016"),
-                  _exam("2024-05-21", "Horizon A", ["spine", "hip"], "2008 NHANES"), "hologic",
+    return Sample(st, draw, _patient("F", 36.0, "SYN-0016", dob="1987-08-09"),
+                  _exam("2024-05-21", "Horizon A", ["spine", "hip"], "2008 NHANES", serial="200001"),
+                  "hologic",
                   [spine_rows, hip_rows], fields)
 
 
@@ -833,7 +850,7 @@ def ge_encore12_ancillary_forearm() -> Sample:
         text(c, width / 2, 50, "Lunar DPX-NT 72345", st, size=st.size - 1, align="center")
         c.showPage()
 
-    return Sample(st, draw, _patient("F", 63.0, "SYN-0017"),
+    return Sample(st, draw, _patient("F", 63.0, "SYN-0017", dob="1961-04-17"),
                   _exam("2024-06-11", "Lunar DPX-NT 72345", ["forearm"], GE_REFERENCE), "ge-lunar", [rows])
 
 
@@ -884,7 +901,7 @@ def norland_fourteen_columns() -> Sample:
         page(c, "AP Spine on: 3/14/2021 8:55 AM", spine_rows)
         page(c, "Left Hip on: 3/14/2021 9:02 AM", hip_rows)
 
-    return Sample(st, draw, _patient("F", 62.0, "SYN-0018"),
+    return Sample(st, draw, _patient("F", 62.0, "SYN-0018", dob="1958-09-07"),
                   _exam("2021-03-14", "Norland XR-46", ["spine", "hip"], "Norland USA Female"), "norland",
                   [spine_rows, hip_rows])
 
@@ -910,9 +927,146 @@ def ge_total_body_spine() -> Sample:
         ge_page(c, st, header=header, title="AP Spine Bone Density", device=device,
                 tables=[(f"Densitometry: {GE_REFERENCE}", ge_cols([60, 160, 240, 310, 390, 460]), rows, ())])
 
-    return Sample(st, draw, _patient("F", 68.9, "SYN-0019"),
-                  _exam("2024-08-27", "Lunar iDXA", ["total_body", "spine"], GE_REFERENCE), "ge-lunar",
+    return Sample(st, draw, _patient("F", 68.9, "SYN-0019", dob="1955-10-02"),
+                  _exam("2024-08-27", "Lunar iDXA", ["total_body", "spine"], GE_REFERENCE,
+                        serial="ME+200457"), "ge-lunar",
                   [body, rows], GE_FIELDS)
+
+
+# GE iDXA with trend tables ---------------------------------------------------------------------------------
+
+TREND_FIELDS = ("age_years", "bmd", "change_vs_previous_g_cm2", "change_vs_previous_percent",
+                "change_vs_baseline_g_cm2", "change_vs_baseline_percent")
+_TREND_FORMATS = {"age_years": "{:.1f}", "bmd": "{:.3f}", "change_vs_previous_g_cm2": "{:.3f}",
+                  "change_vs_previous_percent": "{:.1f}", "change_vs_baseline_g_cm2": "{:.3f}",
+                  "change_vs_baseline_percent": "{:.1f}"}
+
+
+@dataclass
+class TrendRow:
+    """One printed row of a trend table: the date as printed, the ISO date a reader reports, the values
+    (None: printed as "-"), and the change fields printed with a significance mark ("-0.026*")."""
+
+    printed_date: str
+    measured: str
+    values: dict[str, float | None]
+    marked: tuple[str, ...] = ()
+
+
+def trend_table(c: Canvas, y: float, caption: str, heads: list[list[str]], xs: list[float],
+                rows: list[TrendRow], style: Style, spans: tuple[tuple[str, int, int], ...] = ()) -> float:
+    """A "Densitometry Trend:" block: its caption, a header band whose columns print one to three lines
+    (bottom-aligned, as the scanner splits "Change vs" / "Previous" / "(g/cm²)"; `spans` are headers
+    centred over columns i..j, "Change vs Previous" over "(g/cm²)  (%)"), and rows of a date and its
+    values ("-" when there is none); returns the y below it."""
+    y = lines(c, xs[0], y, [caption], style, bold=True)
+    depth = max(len(h) for h in heads) + bool(spans)
+    for k in range(depth):
+        if spans and k == 0:
+            for label, i, j in spans:
+                text(c, (xs[i] + xs[j]) / 2, y, label, style, align="center")
+        for (i, head), x in zip(enumerate(heads), xs, strict=True):
+            at = k - (depth - len(head))
+            if at >= 0:
+                text(c, x, y, head[at], style, align="left" if i == 0 else "center")
+        y -= style.leading * 0.9
+    y -= style.leading * 0.2
+    for row in rows:
+        text(c, xs[0], y, row.printed_date, style)
+        for f, x in zip(TREND_FIELDS, xs[1:], strict=True):
+            v = row.values.get(f)
+            s = "-" if v is None else _TREND_FORMATS[f].format(v).replace("-", style.minus)
+            text(c, x, y, s + ("*" if f in row.marked else ""), style, align="center")
+        y -= style.leading
+    return y - style.leading * 0.5
+
+
+def trend_points(rows: list[TrendRow], site: str, side: str | None, label: str,
+                 vertebrae: list[str] = ()) -> list[dict]:
+    return [{"site": site, "side": side, "label": label, "vertebrae": list(vertebrae), "measured": r.measured,
+             **{f: r.values.get(f) for f in TREND_FIELDS}} for r in rows]
+
+
+def _trend_rows(printed_dates: list[str], measured: list[str], ages: list[float],
+                bmds: list[float], marked: tuple[str, ...] = ()) -> list[TrendRow]:
+    """Rows with the changes a scanner derives: against the row before and the first (none on the first)."""
+    out = []
+    for i, (shown, on, age, bmd) in enumerate(zip(printed_dates, measured, ages, bmds, strict=True)):
+        values: dict[str, float | None] = {"age_years": age, "bmd": bmd}
+        for name, ref in (("previous", bmds[i - 1] if i else None), ("baseline", bmds[0] if i else None)):
+            values[f"change_vs_{name}_g_cm2"] = None if ref is None else round(bmd - ref, 3)
+            values[f"change_vs_{name}_percent"] = None if ref is None else round(100 * (bmd - ref) / ref, 1)
+        out.append(TrendRow(shown, on, values, marked if i == len(bmds) - 1 else ()))
+    return out
+
+
+def ge_idxa_trend() -> Sample:
+    """iDXA spine and dual femur pages, each with "Densitometry Trend:" blocks of three exams (this one
+    last): headers split over three lines (spine) or two (hip), dates as 03/02/2020 and as Mar 2, 2020,
+    a significance mark after changes, the unicode minus on the hip page. The trend rows are history,
+    never measurements of this exam."""
+    st = Style("Helvetica", 8.5, LETTER)
+    hip_style = Style("Helvetica", 8.5, LETTER, MINUS)
+    spine_rows = [spine(*r) for r in [
+        ("L1", 0.861, -2.1, -0.6), ("L2", 0.902, -2.0, -0.5), ("L3", 0.934, -1.9, -0.4),
+        ("L4", 0.951, -1.8, -0.3), ("L1-L4", 0.915, -1.9, -0.4)]]
+
+    def block(printed_label: str, site: str, *values: tuple) -> list[Region]:
+        return [Region(printed_label),
+                *(region(side.capitalize(), site, *v, side=side,
+                         reported_label=f"{printed_label} {side.capitalize()}")
+                  for side, v in zip(("left", "right", "mean"), values, strict=True))]
+
+    hip_rows = [*block("Neck", "femoral_neck", (0.752, -2.1, -0.7), (0.771, -1.9, -0.6), (0.762, -2.0, -0.6)),
+                *block("Total", "total_hip", (0.812, -1.4, -0.2), (0.823, -1.3, -0.1), (0.818, -1.4, -0.2))]
+    measured = ["2020-03-02", "2022-04-11", "2024-05-14"]
+    spine_trend = _trend_rows(["03/02/2020", "04/11/2022", "05/14/2024"], measured, [63.7, 65.9, 67.9],
+                              [0.962, 0.941, 0.915], marked=("change_vs_baseline_g_cm2",))
+    named = ["Mar 2, 2020", "Apr 11, 2022", "May 14, 2024"]
+    neck_trend = _trend_rows(named, measured, [63.7, 65.9, 67.9], [0.790, 0.781, 0.762])
+    total_trend = _trend_rows(named, measured, [63.7, 65.9, 67.9], [0.829, 0.826, 0.818])
+    header = ge_header("SYNTHETIC, PATIENT V", "SYN-0020", "06/03/1956", "Female", "67.9", "05/14/2024")
+    device = "Lunar iDXA ME+200911"
+    xs = [60, 150, 205, 265, 330, 395, 460]
+    three = [["Measured Date"], ["Age", "(years)"], ["BMD", "(g/cm²)"], ["Change vs", "Previous", "(g/cm²)"],
+             ["Change vs", "Previous (%)"], ["Change vs", "Baseline", "(g/cm²)"],
+             ["Change vs", "Baseline (%)"]]
+    two = [["Measured Date"], ["Age (years)"], ["BMD (g/cm²)"], ["(g/cm²)"], ["(%)"], ["(g/cm²)"], ["(%)"]]
+    spans = (("Change vs Previous", 3, 4), ("Change vs Baseline", 5, 6))
+    two_xs = [60, 150, 210, 290, 340, 430, 480]
+
+    def page(c: Canvas, s: Style, title: str, results: list[tuple], trends: list[tuple]) -> None:
+        width, height = s.page
+        y = fields_box(c, height - 68, header, [50, width / 2], s)
+        text(c, 50, height - 46, "GE Healthcare", s, bold=True, size=s.size + 2)
+        y = lines(c, 50, y - 12, [title], s, bold=True, size=s.size + 2)
+        for anchor, cols, rows in results:
+            y = lines(c, 50, y - 8, [anchor], s, bold=True)
+            y = draw_table(c, y - 2, cols, rows, s) - 6
+        for caption, heads, at, rows, over in trends:
+            y = trend_table(c, y - 10, caption, heads, at, rows, s, over)
+        lines(c, 50, y - 4, ["(*) Indicates significant change based on 95% confidence interval."], s,
+              size=s.size - 1.5)
+        lines(c, 50, 130, GE_WHO, s, size=s.size - 1.5)
+        text(c, width / 2, 50, device, s, size=s.size - 1, align="center")
+        text(c, width - 50, 50, "Page: 1 of 1", s, size=s.size - 1, align="right")
+        c.showPage()
+
+    def draw(c: Canvas) -> None:
+        page(c, st, "AP Spine Bone Density",
+             [(f"Densitometry: {GE_REFERENCE}", ge_cols([60, 150, 230, 300, 380, 450]), spine_rows)],
+             [("Densitometry Trend: L1-L4", three, xs, spine_trend, ())])
+        page(c, hip_style, "DualFemur Bone Density",
+             [(f"Densitometry: {GE_REFERENCE}", ge_cols([60, 160, 240, 310, 390, 460]), hip_rows)],
+             [("Densitometry Trend: DualFemur Neck Mean", two, two_xs, neck_trend, spans),
+              ("Densitometry Trend: DualFemur Total Mean", two, two_xs, total_trend, spans)])
+
+    return Sample(st, draw, _patient("F", 67.9, "SYN-0020", dob="1956-06-03"),
+                  _exam("2024-05-14", "Lunar iDXA", ["spine", "hip"], GE_REFERENCE, serial="ME+200911"),
+                  "ge-lunar", [spine_rows, hip_rows], GE_FIELDS,
+                  history=[*trend_points(spine_trend, "lumbar_spine", None, "L1-L4", _vertebrae("L1-L4")),
+                           *trend_points(neck_trend, "femoral_neck", "mean", "Neck Mean"),
+                           *trend_points(total_trend, "total_hip", "mean", "Total Mean")])
 
 
 SAMPLES: dict[str, Callable[[], Sample]] = {
@@ -935,6 +1089,7 @@ SAMPLES: dict[str, Callable[[], Sample]] = {
     "ge-encore12-ancillary-forearm": ge_encore12_ancillary_forearm,
     "norland-fourteen-columns": norland_fourteen_columns,
     "ge-total-body-spine": ge_total_body_spine,
+    "ge-idxa-trend": ge_idxa_trend,
 }
 
 
@@ -1061,6 +1216,12 @@ CODING: dict[str, dict] = {
         "cpt": [("77080", "axial DXA study (spine)")],
         "category": "low_bone_mass", "basis": ("t", "lumbar_spine", None, "L1-L4", -1.7),
         "icd10": [("M85.88", "low bone mass, lumbar spine")], "flags": []},
+    # F 67.9 → T. Lowest diagnostic T the left femoral neck −2.1 (the mean hip never diagnoses), spine −1.9:
+    # both low → M85.89. The trend rows are no results: they change nothing of the coding.
+    "ge-idxa-trend": {
+        "cpt": [("77080", "axial DXA study (spine, hip)")],
+        "category": "low_bone_mass", "basis": ("t", "femoral_neck", "left", "Neck Left", -2.1),
+        "icd10": [("M85.89", "low bone mass in more than one region (spine, hip)")], "flags": []},
 }
 
 

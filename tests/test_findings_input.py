@@ -37,7 +37,7 @@ from .test_expected_files import TRUTHS
 SAMPLES = ROOT / "samples"
 LOGGER = "dxaparse.read.findings_json"
 NO_FINDINGS_KEYS = ("an object with none of the findings keys (patient, exam, measurements, vfa, tbs, frax, "
-                    "indications, impression)")
+                    "indications, impression, history)")
 
 # Case 4 of issue 14: the spine T-score spelt `t-score`. Read as written, the spine is dropped and the
 # exam codes normal from the hip; it is osteoporosis.

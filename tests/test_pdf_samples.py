@@ -85,7 +85,8 @@ def test_hologic_dual_hip_sides_and_no_differences(read):
     assert sides == [("Neck", "left"), ("Total", "left"), ("Neck", "right"), ("Total", "right"),
                      ("Neck", "mean"), ("Total", "mean")]
     assert not [m for m in found["measurements"] if m["bmd"] == 0.027]        # the |Diff.| rows
-    assert found["patient"] == {"sex": "M", "age_years": 71.0, "menopausal_status": None, "id": "SYN-0003"}
+    assert found["patient"] == {"sex": "M", "age_years": 71.0, "menopausal_status": None, "id": "SYN-0003",
+                                "birth_date": "1952-09-30", "id_issuer": None}
 
 
 def test_hologic_forearm_regions(read):

@@ -253,8 +253,8 @@ def _merge(objects: list[_Object], root: Path | None) -> Findings:
     scans = {s for f in parts for s in f.exam.scans}
     patient = Patient(**{k: _first(getattr(f.patient, k) for f in parts) for k in Patient.model_fields})
     exam = Exam(**{k: _first(getattr(f.exam, k) for f in parts)
-                   for k in ("date", "study_uid", "device", "accession", "referring_physician",
-                             "ordering_physician", "reference")},
+                   for k in ("date", "study_uid", "device", "device_serial", "accession",
+                             "referring_physician", "ordering_physician", "reference")},
                 scans=[s for s in Scan if s in scans],
                 unrecognized=list(dict.fromkeys(u for f in parts for u in f.exam.unrecognized)))
     exam.doubts = list(dict.fromkeys([
@@ -270,7 +270,8 @@ def _merge(objects: list[_Object], root: Path | None) -> Findings:
         measurements=[m for f in scored for m in f.measurements],
         tbs=_first(f.tbs for f in parts), frax=_first(f.frax for f in parts),
         indications=list(dict.fromkeys(i for f in parts for i in f.indications)),
-        impression=_first(f.impression for f in parts))
+        impression=_first(f.impression for f in parts),
+        history=next((f.history for f in parts if f.history), []))
 
 
 def read_dicom(paths: list[Path], root: Path | None = None, *, options: ReadOptions = DEFAULTS,

@@ -88,7 +88,8 @@ def _age_years(ds: Dataset) -> float | None:
 def patient_of(ds: Dataset) -> Patient:
     sex = text(ds, "PatientSex")
     return Patient(sex=sex if sex in ("F", "M", "O") else None, age_years=_age_years(ds),
-                   id=text(ds, "PatientID"))
+                   id=text(ds, "PatientID"), birth_date=dicom_date(text(ds, "PatientBirthDate")),
+                   id_issuer=text(ds, "IssuerOfPatientID"))
 
 
 def exam_of(ds: Dataset) -> Exam:
@@ -97,7 +98,8 @@ def exam_of(ds: Dataset) -> Exam:
     return Exam(date=dicom_date(text(ds, "StudyDate")), study_uid=text(ds, "StudyInstanceUID"),
                 device=device or None, accession=text(ds, "AccessionNumber"),
                 referring_physician=text(ds, "ReferringPhysicianName"),
-                ordering_physician=text(ds, "RequestingPhysician"), doubts=_several_values(ds))
+                ordering_physician=text(ds, "RequestingPhysician"),
+                device_serial=text(ds, "DeviceSerialNumber"), doubts=_several_values(ds))
 
 
 def _several_values(ds: Dataset) -> list[Doubt]:

@@ -107,9 +107,10 @@ def with_header(findings: Findings, ds: Dataset, path: Path) -> Findings:
     carried = {f for f, v in (("patient.id", header_patient.id), ("exam.date", header_exam.date)) if v}
     patient = Patient(**{k: v if v is not None else getattr(header_patient, k) for k, v in findings.patient})
     patient.id = header_patient.id or patient.id
+    patient.birth_date = header_patient.birth_date or patient.birth_date   # a difference is doubted above
     exam = findings.exam.model_copy(update={
-        **{k: getattr(header_exam, k) for k in ("study_uid", "device", "accession", "referring_physician",
-                                                "ordering_physician")
+        **{k: getattr(header_exam, k) for k in ("study_uid", "device", "device_serial", "accession",
+                                                "referring_physician", "ordering_physician")
            if getattr(findings.exam, k) is None},
         "date": header_exam.date or findings.exam.date,
         "doubts": [d for d in doubts if not (d.reason is DoubtReason.OCR_UNCERTAIN and d.field in carried)]})

@@ -29,6 +29,7 @@ from ...models import (
     Site,
     Source,
     Tbs,
+    TrendPoint,
     Vfa,
 )
 from .layouts import LinePatterns, plausible
@@ -66,7 +67,7 @@ class Draft:
     impression: str | None = None
     date_order: DateOrder = DateOrder.MONTH_FIRST
     exam_dates: list[tuple[int, dt.date]] = field(default_factory=list)
-    trend_ages: list[tuple[dt.date, float]] = field(default_factory=list)
+    history: list[TrendPoint] = field(default_factory=list)
     reference_sexes: set[str | None] = field(default_factory=set)
     pages: Pages = field(default_factory=dict)
     tbs_evidence: list[Evidence] = field(default_factory=list)
@@ -112,9 +113,9 @@ class Draft:
                 self.reference_sexes.add(sex(m["v"]))
 
     def line_values(self, text: str, lines: LinePatterns, line: Line | None = None) -> None:
-        """Reference, device, TBS and FRAX printed on a line (or stated in a sentence); `line`: the
-        printed line `text` is, whose words are the evidence of a TBS or FRAX value."""
-        for key in ("reference", "device"):
+        """Reference, device, its serial, TBS and FRAX printed on a line (or stated in a sentence); `line`:
+        the printed line `text` is, whose words are the evidence of a TBS or FRAX value."""
+        for key in ("reference", "device", "device_serial"):
             first(self.exam, key, lines.value(key, text))
         if self.tbs is None and (m := lines.match("tbs", text)):
             self.tbs = float(m["v"].strip())
@@ -134,6 +135,11 @@ class Draft:
                 words.append(w)
             at += len(w.text) + 1
         return [self.evidence(what, words)] if words else []
+
+    def trend(self, point: TrendPoint) -> None:
+        """Keep a row of a printed trend table (once: reports repeat a page's trend on a summary page)."""
+        if point not in self.history:
+            self.history.append(point)
 
     def add_scan(self, scan: Scan) -> None:
         if scan not in self.scans:
@@ -184,12 +190,13 @@ class Draft:
                 field="patient.sex", reason=DoubtReason.INFERRED,
                 detail=f"sex {self.patient['sex']} taken from the reference population printed with the "
                        "scores: no sex is printed for the patient"))
-        if "age_years" not in self.patient and self.trend_ages:
-            self.patient["age_years"] = max(self.trend_ages)[1]   # the age a trend table prints last
+        if "age_years" not in self.patient and (aged := [p for p in self.history if p.age_years is not None]):
+            # the age a trend table prints at its latest measurement
+            self.patient["age_years"] = max(aged, key=lambda p: p.measured).age_years
         self.exam.setdefault("doubts", []).extend(self._implausible())
         out = Findings(
             source=source,
-            patient=Patient(**self.patient),
+            patient=Patient(**self.patient, birth_date=self.birth_date),
             exam=Exam(**self.exam, scans=self.scans, unrecognized=self.unrecognized),
             measurements=self.measurements,
             vfa=Vfa(performed=self.vfa_performed, fractures=self.fractures),
@@ -197,6 +204,7 @@ class Draft:
             frax=Frax(**self.frax, evidence=self.frax_evidence) if self.frax else None,
             indications=self.indications,
             impression=self.impression,
+            history=self.history,
         )
         out.printed = Printed(birth_date=self.birth_date,
                               scan_date=best[1] if best and best[0] < _DATE_RANK["report_date"] else None)

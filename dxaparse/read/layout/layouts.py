@@ -109,8 +109,9 @@ def _layout(name: str, data: dict) -> Layout:
         lines=LinePatterns.of(data["lines"]),
         titles=titles,
         scans=tuple((normalize_label(k), Scan(v)) for k, v in data["scans"].items()),
+        # a title, or a trend table's caption ("Densitometry Trend: L1-L4"), ends the table above it
         columns=column_vocab(data["columns"], frozenset(normalize_label(s) for s in rows["skip_words"]),
-                             side_words(), titles),
+                             side_words(), titles + compile_all(data["lines"].get("trend", []))),
         excluded_marks=tuple(rows["excluded_marks"]),
         fractures=FractureWords.of(data["fractures"]),
     )

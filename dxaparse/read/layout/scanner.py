@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import regex
 
-from ...models import Measurement, Scan, Side, Site
+from ...models import Measurement, Scan, Side, Site, TrendPoint, Vertebra
 from ...vendors import not_a_result, resolve_label, side_named
 from .draft import SCAN_OF_SITE, Draft
 from .fractures import fractures_in
@@ -33,19 +33,25 @@ class _Title:
 def read_scanner(lines: list[Line], layout: Layout, draft: Draft) -> int:
     """Read every results table and header field of `lines` into `draft`; the number of tables read."""
     title = _Title()
+    trend: str | None = None     # the caption of the trend table that may follow
     tables = 0
     page = None
     i = 0
     while i < len(lines):
         line = lines[i]
         if line.page != page:
-            page, title = line.page, _Title()
+            page, title, trend = line.page, _Title(), None
         _fields(line.text, layout, draft)
         title = _titles(line, layout, draft) or title
+        trend = layout.lines.value("trend", line.text) or trend
         table = read_table(lines, i, layout.columns) if header_run(line, layout.columns) else None
         if table is not None and table.rows:
             tables += 1
-            _table(table, layout, title, draft)
+            if _is_trend(table):
+                _trend(table, layout, title, trend, draft)
+                trend = None
+            else:
+                _table(table, layout, title, draft)
             i = max(table.end, i + 1)
             continue
         if title.scan is Scan.VFA:
@@ -97,9 +103,6 @@ def _titles(line: Line, layout: Layout, draft: Draft) -> _Title | None:
 def _table(table: Table, layout: Layout, title: _Title, draft: Draft) -> None:
     reader = _Rows(layout, table, title)
     for row in table.rows:
-        if "age" in row.values:
-            _trend_row(row, draft)
-            continue
         if (m := reader.measurement(row, draft)) is not None:
             draft.measure(m)
     if draft.tbs is None and (tbs := [r for r in table.rows if r.values.get("tbs") is not None]):
@@ -107,11 +110,41 @@ def _table(table: Table, layout: Layout, title: _Title, draft: Draft) -> None:
         draft.tbs_evidence = [draft.evidence("tbs", [tbs[-1].cells["tbs"]])]
 
 
-def _trend_row(row: Row, draft: Draft) -> None:
-    """A row of a trend table (a date, the age then, a BMD): no result of this exam; the age at the
-    latest measurement is the patient's age when no age is printed."""
-    if (on := date(row.label, draft.date_order)) is not None and row.values.get("age") is not None:
-        draft.trend_ages.append((on, row.values["age"]))
+_TREND = {"age": "age_years", "bmd": "bmd", "change_vs_previous_percent": "change_vs_previous_percent",
+          "change_vs_baseline_percent": "change_vs_baseline_percent",
+          "change_vs_previous_g_cm2": "change_vs_previous_g_cm2",
+          "change_vs_baseline_g_cm2": "change_vs_baseline_g_cm2"}
+"""A trend table's column field → the TrendPoint field it fills."""
+
+
+def _is_trend(table: Table) -> bool:
+    """A table of exams over time: it has an age column or a change column (no results table has)."""
+    return any(f in table.fields for f in _TREND if f != "bmd")
+
+
+def _trend(table: Table, layout: Layout, title: _Title, caption: str | None, draft: Draft) -> None:
+    """The rows of a trend table into `history`, one point per row that names its date. The region is
+    the caption's ("L1-L4", "DualFemur Neck Mean" → the neck, mean of both sides); a caption naming
+    none, or no caption, gives `other` with the caption as its label."""
+    site, side, label, vertebrae = _trend_region(caption or "", layout, title)
+    for row in table.rows:
+        if (on := date(row.label, draft.date_order)) is None:
+            continue          # no date: not a row of an exam (a caption, a footnote)
+        values = {_TREND[f]: v for f, v in row.values.items() if f in _TREND}
+        draft.trend(TrendPoint(site=site, side=side, label=label, vertebrae=vertebrae, measured=on, **values))
+
+
+def _trend_region(caption: str, layout: Layout,
+                  title: _Title) -> tuple[Site, Side | None, str, list[Vertebra]]:
+    """Site, side, label and vertebrae a trend caption names: the longest tail of its words that is a
+    region label (the scan's name before it, "DualFemur", only gives the context)."""
+    scan = layout.scan(caption) or title.scan
+    words = caption.split()
+    for k in range(len(words)):
+        label = " ".join(words[k:])
+        if (match := resolve_label(layout.vendor, label, scan, title.side)) is not None:
+            return match.site, match.side, label, list(match.vertebrae)
+    return Site.OTHER, title.side, caption, []
 
 
 class _Rows:

@@ -73,8 +73,10 @@ def _header(findings: Findings, lines: list[Line], notes: dict[Word, str]) -> No
                 note = notes.get(w)
                 if fill not in CLAIM_FIELDS or not note or w.text not in text or note.startswith(LOST_MINUS):
                     continue
+                # a birth date is never written into a doubt: its reading is not quoted
+                said = "unsure reading, not repeated here" if fill == "birth_date" else note
                 doubt = Doubt(field=CLAIM_FIELDS[fill], reason=DoubtReason.OCR_UNCERTAIN,
-                              detail=f"{fill.replace('_', ' ')} read by OCR: {note}")
+                              detail=f"{fill.replace('_', ' ')} read by OCR: {said}")
                 if doubt not in doubts:
                     doubts.append(doubt)
 
