@@ -68,7 +68,8 @@ def decide(findings: Findings, coding: Coding, settings: CodingSettings,
                           f"the last covered bone mass measurement of this patient was on "
                           f"{frequency.last_covered.isoformat()} ({frequency.last_sha256[:12]}): the "
                           f"payer's frequency rule covers the next from "
-                          f"{frequency.eligible_from.isoformat()}, unless an exception applies ({'; or '.join(EXCEPTIONS)})"))
+                          f"{frequency.eligible_from.isoformat()}, unless an exception applies "
+                          f"({'; or '.join(EXCEPTIONS)})"))
     date = findings.exam.date
     if date is None:
         holds.append(hold(HoldReason.MISSING_EXAM_DATE, "the exam has no date of service"))
