@@ -15,7 +15,7 @@ import sys
 
 from .errors import SettingsError
 
-COMMANDS = ["code", "watch", "export", "pacs", "batch", "release", "status"]
+COMMANDS = ["code", "watch", "export", "pacs", "batch", "release", "status", "precision"]
 
 
 class _Version(argparse.Action):

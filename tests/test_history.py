@@ -55,7 +55,8 @@ def earlier(n: int, date: str, *, spine: float = 0.812, hip: float = 0.701, seri
 
 
 def current(date: str = "2026-05-04", *, spine: float = 0.780, hip: float = 0.701,
-            serial: str | None = SERIAL, patient: dict | None = None, indications: list[str] | None = None, n: int = 99) -> Findings:
+            serial: str | None = SERIAL, patient: dict | None = None, indications: list[str] | None = None,
+            n: int = 99) -> Findings:
     """Findings of the new exam (everything of `_exams.exam` but its coding)."""
     r = earlier(n, date, spine=spine, hip=hip, serial=serial, patient=patient)
     data = r.model_dump(exclude={"coding", "billing", "comparison"})
