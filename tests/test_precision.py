@@ -41,8 +41,8 @@ def scan(n: int, patient: int, day: str, spine: float | None, hip: float | None,
     """One scan of a precision study: an exam of its own (its own study), as the scanner stores it."""
     r = exam(n, patient={"sex": "F", "age_years": 60.0, "id": f"P{patient:03d}", "birth_date": "1960-01-01"})
     r.exam.date, r.exam.device_serial = dt.date.fromisoformat(day), serial
-    r.measurements = [m for m in r.measurements
-                      if (m.label == "L1-L4" and spine is not None) or (m.label == "Total" and hip is not None)]
+    r.measurements = [m for m in r.measurements if (m.label == "L1-L4" and spine is not None)
+                      or (m.label == "Total" and hip is not None)]
     for m in r.measurements:
         m.bmd = spine if m.label == "L1-L4" else hip
     return r

@@ -129,7 +129,7 @@ def test_a_version_3_store_gets_the_filter_columns_from_its_results(tmp_path):
     db.commit()
     db.close()
     with Store(path) as s:
-        assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 4
+        assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 5
         assert [x.result.source.sha256 for x in s.select(Selection(held=True))] == [exam(2).source.sha256]
         by_accession = s.select(Selection(accession="ACC1"))
         assert [x.result.source.sha256 for x in by_accession] == [ready.source.sha256]
