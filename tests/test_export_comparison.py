@@ -34,8 +34,8 @@ def test_oru_carries_the_comparison_as_local_obx_and_validates_strictly():
     text = er7(oru_r01(compared(), NOW))
     strict(text)
     obx = [s for s in text.split("\r") if s.startswith("OBX|")]
-    assert "OBX|{}|DT|comparison.prior_date^Prior exam date (store)^99DXA||20220201".format(
-        len(obx) - 8) in text   # the prior date, then 5 spine rows and 2 hip rows
+    first = len(obx) - 8   # the prior date, then 6 spine rows and 2 hip rows
+    assert f"OBX|{first}|DT|comparison.prior_date^Prior exam date (store)^99DXA||20220201" in text
     spine = [s for s in obx if "comparison.lumbar_spine.L1L2L3L4." in s]
     assert [s.split("|")[2] for s in spine] == ["NM"] * 5 + ["ST"]
     assert "|comparison.lumbar_spine.L1L2L3L4.change^L1-L4 BMD change^99DXA|6|-0.038|g/cm2^^UCUM|" in text
@@ -62,10 +62,12 @@ def test_fhir_observations_derive_from_the_prior_exam():
     assert spine.interpretation[0].coding[0].system == SIGNIFICANCE
     assert spine.interpretation[0].coding[0].code == "decrease"
     prior, current = spine.derivedFrom
-    assert (prior.type, prior.identifier.system, prior.identifier.value) == ("DiagnosticReport", SHA256, PRIOR)
+    assert (prior.type, prior.identifier.system, prior.identifier.value) == (
+        "DiagnosticReport", SHA256, PRIOR)
     bmd = next(o for o in observations if o.code.text == "L1-L4 BMD")
     assert current.reference == f"urn:uuid:{bmd.id}"
-    assert {c.code.coding[0].code.rsplit(".", 1)[1]: float(c.valueQuantity.value) for c in spine.component} == {
+    parts = {c.code.coding[0].code.rsplit(".", 1)[1]: float(c.valueQuantity.value) for c in spine.component}
+    assert parts == {
         "prior_bmd": 0.850, "current_bmd": 0.812, "change_g_cm2": -0.038, "change_percent": -4.5,
         "lsc_g_cm2": 0.0277}
     assert hip.valueQuantity is None and hip.dataAbsentReason.text == "no BMD of the same region"

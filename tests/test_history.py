@@ -306,3 +306,21 @@ def test_no_rule_no_hold(tmp_path):
     settings = PRECISE.model_copy(update={"frequency_rule": "none"})
     result = coded(tmp_path, [earlier(1, "2025-09-01")], current("2026-05-04"), settings)
     assert result.billing.frequency is None and result.comparison is not None
+
+
+def test_code_history_store_option(tmp_path, capsys):
+    """`dxaparse code --history-store` codes with the store's history; without it, none."""
+    from dxaparse.cli import main
+
+    db = tmp_path / "results.sqlite"
+    with Store(db) as store:
+        store.add(earlier(1, "2025-01-10", spine=0.812))
+    path = tmp_path / "exam.json"
+    path.write_text(json.dumps(current(spine=0.760).model_dump(mode="json", exclude={"source"})),
+                    encoding="utf-8")
+    assert main(["code", "--no-ocr", "--history-store", str(db), str(path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["comparison"]["prior_date"] == "2025-01-10"
+    assert "frequency_limit" in {h["reason"] for h in out["billing"]["holds"]}
+    assert main(["code", "--no-ocr", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["comparison"] is None
