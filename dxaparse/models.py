@@ -145,8 +145,10 @@ class Patient(Model):
     menopausal_status: Literal["pre", "peri", "post"] | None = None
     # Addition: the scanner's patient identifier, needed to post charges (HL7 PID-3). Never logged.
     id: str | None = None
-    birth_date: Day | None = None        # DICOM PatientBirthDate (0010,0030), or the printed DOB; never logged
-    id_issuer: str | None = None         # DICOM IssuerOfPatientID (0010,0021)
+    # Additions: who the patient is across exams (the patient ID is unique only within its issuer).
+    birth_date: Day | None = Field(default=None, description="DICOM PatientBirthDate (0010,0030), or the "
+                                                             "printed DOB / Birth Date; never logged")
+    id_issuer: str | None = Field(default=None, description="DICOM IssuerOfPatientID (0010,0021)")
 
 
 class DoubtReason(StrEnum):
@@ -188,7 +190,6 @@ class Exam(Model):
     study_uid: str | None = None
     device: str | None = None
     # Additions to v1 ---------------------------------------------------------------------------
-    device_serial: str | None = None     # DICOM DeviceSerialNumber (0018,1000), or the printed "S/N ..." of the scanner
     accession: str | None = None
     referring_physician: str | None = Field(
         default=None, description="who referred the patient (DICOM ReferringPhysicianName, as DICOM writes "
@@ -201,6 +202,10 @@ class Exam(Model):
     completion: Literal["complete", "reduced", "discontinued"] = Field(
         default="complete", description="reduced → CPT modifier 52, discontinued → 53")
     reference: str | None = Field(default=None, description="reference database printed with the scores")
+    device_serial: str | None = Field(
+        default=None, description="DICOM DeviceSerialNumber (0018,1000), or the scanner's printed serial "
+                                  "(`S/N …`, `Serial Number`): the device a precision study and a "
+                                  "comparison are tied to")
     unrecognized: list[str] = Field(
         default_factory=list,
         description="scan types, site labels, units or values the reader read but could not map")
@@ -256,6 +261,30 @@ class Frax(Model):
     hip: Number | None = None
 
 
+class TrendPoint(Model):
+    """One row of a trend table the scanner printed: a measurement of this or an earlier exam, as printed
+    (an addition to v1). Never a result of this exam: the exam's own values are its measurements."""
+
+    site: Site
+    side: Side | None = None
+    label: str = Field(default="", description='the region as the table\'s title prints it ("L1-L4", '
+                                               '"Neck Mean")')
+    vertebrae: list[Vertebra] = Field(default_factory=list, description="as for a measurement")
+    measured: Day = Field(description="the date of that exam")
+    age_years: Number | None = None
+    bmd: Number | None = Field(default=None, description="g/cm²")
+    change_vs_previous_percent: Number | None = None
+    change_vs_baseline_percent: Number | None = None
+    change_vs_previous_g_cm2: Number | None = None
+    change_vs_baseline_g_cm2: Number | None = None
+
+    @model_validator(mode="after")
+    def _vertebrae_only_for_spine(self) -> TrendPoint:
+        if self.vertebrae and self.site is not Site.LUMBAR_SPINE:
+            raise ValueError("vertebrae are given only for lumbar_spine trend points")
+        return self
+
+
 class Printed(Model):
     """Identity a report page prints that the result does not carry as such, kept so that the DICOM
     readers can compare it with the object's header (an exam date is compared only when it is the date
@@ -263,21 +292,6 @@ class Printed(Model):
 
     birth_date: dt.date | None = None
     scan_date: dt.date | None = None
-
-
-class TrendPoint(Model):
-    """One row of a trend table the scanner printed: a measurement of this or an earlier exam, as printed."""
-    site: Site
-    side: Side | None = None
-    label: str = ""
-    vertebrae: list[Vertebra] = []
-    measured: Day
-    age_years: Number | None = None
-    bmd: Number | None = None
-    change_vs_previous_percent: Number | None = None
-    change_vs_baseline_percent: Number | None = None
-    change_vs_previous_g_cm2: Number | None = None
-    change_vs_baseline_g_cm2: Number | None = None
 
 
 class Findings(Model):
@@ -304,6 +318,7 @@ class Findings(Model):
     frax: Frax | None = None
     indications: list[str] = Field(default_factory=list)
     impression: str | None = None
+    # Addition to v1: the trend tables the report printed, row by row (docs/result-format.md).
     history: list[TrendPoint] = Field(default_factory=list)
 
 
@@ -482,7 +497,8 @@ class ExamResult(Findings):
         return self.model_dump(mode="json")
 
 
-FINDINGS_INPUT_FIELDS = ("patient", "exam", "measurements", "vfa", "tbs", "frax", "indications", "impression")
+FINDINGS_INPUT_FIELDS = ("patient", "exam", "measurements", "vfa", "tbs", "frax", "indications", "impression",
+                         "history")
 """The parts of a findings JSON document that are read as input (the contract); coding is recomputed."""
 
 STORE_BLOCK = "store"
