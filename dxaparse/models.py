@@ -497,8 +497,7 @@ class ExamResult(Findings):
         return self.model_dump(mode="json")
 
 
-FINDINGS_INPUT_FIELDS = ("patient", "exam", "measurements", "vfa", "tbs", "frax", "indications", "impression",
-                         "history")
+FINDINGS_INPUT_FIELDS = ("patient", "exam", "measurements", "vfa", "tbs", "frax", "indications", "impression")
 """The parts of a findings JSON document that are read as input (the contract); coding is recomputed."""
 
 STORE_BLOCK = "store"
