@@ -16,6 +16,9 @@ import datetime as dt
 from .code import CodingSettings
 from .code.quality import IDENTITY_REASONS
 from .code.tables import in_force
+from .history import History, frequency_check
+from .history.frequency import EXCEPTIONS
+from .history.prior import NONE
 from .models import Billing, BillingStatus, Coding, Findings, Hold, HoldReason, Release
 
 CHECKS: dict[HoldReason, str] = {
@@ -28,6 +31,9 @@ CHECKS: dict[HoldReason, str] = {
     HoldReason.OUTSIDE_FILING_WINDOW: "check whether the payer still accepts the claim",
     HoldReason.RELEASE_REQUIRED: "this site bills only released exams: check and release it",
     HoldReason.NOT_ASSESSED: "re-code it, or check and release it",
+    HoldReason.FREQUENCY_LIMIT: "check whether an exception applies and is documented, or whether the "
+                                "patient signed an ABN (the reviewer adds GA or GZ: dxaparse never does), "
+                                "then release it",
 }
 
 
@@ -37,9 +43,10 @@ def hold(reason: HoldReason, detail: str) -> Hold:
 
 
 def decide(findings: Findings, coding: Coding, settings: CodingSettings,
-           today: dt.date | None = None) -> Billing:
+           today: dt.date | None = None, history: History = NONE) -> Billing:
     """The billing state of a freshly coded exam; `today` (default: the local date) ends the filing
-    window."""
+    window; `history` (the patient's exams in the store) gives identity conflicts and the payer's
+    frequency rule (docs/history.md)."""
     today = today or dt.date.today()
     holds = []
     if coding.needs_review:
@@ -50,6 +57,19 @@ def decide(findings: Findings, coding: Coding, settings: CodingSettings,
     for doubt in findings.exam.doubts:  # whose exam, and on which day: no coding flag, a hold instead
         if doubt.reason in IDENTITY_REASONS:
             holds.append(hold(HoldReason(doubt.reason.value), doubt.detail))
+    for other in history.conflicts:  # never merged silently; no birth date in the message
+        when = other.exam.date.isoformat() if other.exam.date else "an unknown date"
+        holds.append(hold(HoldReason.PATIENT_MISMATCH,
+                          f"a stored exam of {when} ({other.source.sha256[:12]}) has this patient ID but "
+                          "another birth date or sex; it is not taken as this patient's history"))
+    frequency = frequency_check(findings.exam.date, coding, history, settings)
+    if frequency and frequency.within_limit and not frequency.exception:
+        holds.append(hold(HoldReason.FREQUENCY_LIMIT,
+                          f"the last covered bone mass measurement of this patient was on "
+                          f"{frequency.last_covered.isoformat()} ({frequency.last_sha256[:12]}): the "
+                          f"payer's frequency rule covers the next from "
+                          f"{frequency.eligible_from.isoformat()}, unless an exception applies "
+                          f"({'; or '.join(EXCEPTIONS)})"))
     date = findings.exam.date
     if date is None:
         holds.append(hold(HoldReason.MISSING_EXAM_DATE, "the exam has no date of service"))
@@ -63,7 +83,8 @@ def decide(findings: Findings, coding: Coding, settings: CodingSettings,
                               f"{months} months (ended {limit.isoformat()})"))
     if not holds and settings.bill_ready_exams == "on-release":
         holds.append(hold(HoldReason.RELEASE_REQUIRED, "the site setting bill_ready_exams is on-release"))
-    return Billing(status=BillingStatus.HELD if holds else BillingStatus.READY, holds=holds)
+    return Billing(status=BillingStatus.HELD if holds else BillingStatus.READY, holds=holds,
+                   frequency=frequency)
 
 
 def release(billing: Billing, by: str, note: str | None = None, at: dt.datetime | None = None) -> Billing:
@@ -72,7 +93,7 @@ def release(billing: Billing, by: str, note: str | None = None, at: dt.datetime 
         raise ValueError(f"the charge is {billing.status.value}, not held: nothing to release")
     when = at or dt.datetime.now(dt.UTC)
     return Billing(status=BillingStatus.RELEASED, holds=billing.holds,
-                   release=Release(by=by, at=when, note=note))
+                   release=Release(by=by, at=when, note=note), frequency=billing.frequency)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -15,7 +15,8 @@ import sys
 
 from .errors import SettingsError
 
-COMMANDS = ["code", "watch", "export", "pacs", "batch", "release", "status", "review", "users", "audit"]
+COMMANDS = ["code", "watch", "export", "pacs", "batch", "release", "status", "review", "users", "audit",
+            "precision"]
 
 
 class _Version(argparse.Action):

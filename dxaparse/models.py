@@ -324,6 +324,30 @@ class TrendPoint(Model):
         return self
 
 
+class TrendPoint(Model):
+    """One row of a trend table the scanner printed: a measurement of this or an earlier exam, as printed
+    (an addition to v1). Never a result of this exam: the exam's own values are its measurements."""
+
+    site: Site
+    side: Side | None = None
+    label: str = Field(default="", description='the region as the table\'s title prints it ("L1-L4", '
+                                               '"Neck Mean")')
+    vertebrae: list[Vertebra] = Field(default_factory=list, description="as for a measurement")
+    measured: Day = Field(description="the date of that exam")
+    age_years: Number | None = None
+    bmd: Number | None = Field(default=None, description="g/cm²")
+    change_vs_previous_percent: Number | None = None
+    change_vs_baseline_percent: Number | None = None
+    change_vs_previous_g_cm2: Number | None = None
+    change_vs_baseline_g_cm2: Number | None = None
+
+    @model_validator(mode="after")
+    def _vertebrae_only_for_spine(self) -> TrendPoint:
+        if self.vertebrae and self.site is not Site.LUMBAR_SPINE:
+            raise ValueError("vertebrae are given only for lumbar_spine trend points")
+        return self
+
+
 class Printed(Model):
     """Identity a report page prints that the result does not carry as such, kept so that the DICOM
     readers can compare it with the object's header (an exam date is compared only when it is the date
@@ -422,6 +446,7 @@ class HoldReason(StrEnum):
     NO_TABLE_FOR_DATE = "no_table_for_date"          # no code table covers the date of service
     OUTSIDE_FILING_WINDOW = "outside_filing_window"  # older than the payer's timely-filing limit
     RELEASE_REQUIRED = "release_required"            # the site bills only released exams
+    FREQUENCY_LIMIT = "frequency_limit"              # within the payer's frequency limit of the last one
     NOT_ASSESSED = "not_assessed"                    # stored before billing states existed
 
 
@@ -436,6 +461,18 @@ class Release(Model):
     note: str | None = None
 
 
+class FrequencyCheck(Model):
+    """What the payer's frequency rule found against the patient's last covered bone mass measurement in
+    the store (Medicare: at least 23 months must have passed following its month; docs/history.md)."""
+
+    last_covered: Day = Field(description="date of the last covered bone mass measurement")
+    last_sha256: str = Field(description="the stored result of that exam")
+    eligible_from: Day = Field(description="the first day the rule allows the next one")
+    within_limit: bool = Field(description="this exam is before eligible_from")
+    exception: str | None = Field(default=None, description="the exception that lifts the limit, found in "
+                                                            "this exam or the last one")
+
+
 class Billing(Model):
     """Whether the charge may go out: separate from `coding.needs_review`, which is a coding question."""
 
@@ -443,6 +480,8 @@ class Billing(Model):
     holds: list[Hold] = Field(default_factory=list,
                               description="why the charge is (or was, once released) held")
     release: Release | None = Field(default=None, description="who released a held charge, and when")
+    # Addition: the frequency rule's finding when the store holds an earlier covered exam of the patient.
+    frequency: FrequencyCheck | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Billing:
@@ -464,12 +503,58 @@ NOT_ASSESSED = Billing(status=BillingStatus.HELD, holds=[Hold(
 """The billing of a result stored without one: held, never billed on an assumption."""
 
 
+class Significance(StrEnum):
+    """Whether a change of BMD since the prior exam is more than the facility's least significant change
+    (ISCD): a closed vocabulary, as reports and scripts act on it."""
+
+    INCREASE = "increase"                # the BMD rose by at least the LSC
+    DECREASE = "decrease"                # the BMD fell by at least the LSC
+    STABLE = "stable"                    # the change is less than the LSC
+    UNKNOWN = "unknown"                  # no LSC for this device and site: run a precision study
+    NOT_COMPARABLE = "not_comparable"    # another device without cross-calibration, or no same region
+
+
+class PriorSource(StrEnum):
+    STORE = "store"                      # an earlier exam of the same patient in the result store
+    TREND_TABLE = "trend_table"          # the trend table the scanner printed on this report (`history`)
+
+
+class SiteChange(Model):
+    """One region compared with the same region of the prior exam: BMD only, never T-scores (ISCD)."""
+
+    site: Site
+    side: Side | None = None
+    label: str = ""
+    vertebrae: list[Vertebra] = Field(default_factory=list)
+    prior_bmd: Number | None = None
+    current_bmd: Number
+    change_g_cm2: Number | None = None
+    change_percent: Number | None = None
+    lsc_g_cm2: Number | None = Field(default=None, description="least significant change, 2.77 × RMS-SD")
+    significance: Significance
+    reason: str = Field(min_length=1)
+
+
+class Comparison(Model):
+    """This exam against the patient's prior one (docs/history.md)."""
+
+    source: PriorSource
+    prior_date: Day
+    prior_device: str | None = None
+    prior_device_serial: str | None = None
+    prior_sha256: str | None = Field(default=None, description="the prior's stored result (source store)")
+    prior_study_uid: str | None = None
+    sites: list[SiteChange] = Field(default_factory=list)
+
+
 class ExamResult(Findings):
     """One exam of the public result format v1."""
 
     coding: Coding
     # Addition to v1: whether the charge may go out (docs/result-format.md).
     billing: Billing = Field(default_factory=lambda: NOT_ASSESSED.model_copy(deep=True))
+    # Addition to v1: this exam against the patient's prior one; null without a prior (docs/history.md).
+    comparison: Comparison | None = None
 
     def to_json_dict(self) -> dict:
         return self.model_dump(mode="json")

@@ -20,6 +20,8 @@ from pathlib import Path
 from .billing import decide
 from .code import CodingSettings, code_findings
 from .errors import InputError
+from .history import History, compare, lookup
+from .history.prior import NONE
 from .isolate import Isolator, Limits, code_here
 from .models import ExamResult, Findings
 from .names import path_to_text
@@ -31,14 +33,17 @@ from .unit import Outcome, RunOptions, Unit, units_of
 log = logging.getLogger(__name__)
 
 
-def result_of(findings: Findings, settings: CodingSettings, today: dt.date | None = None) -> ExamResult:
-    """Attach the coding block, then the billing state, to a reader's findings. `today` (default: the
-    local date) ends the payer's filing window. Readers name the source by the path they were given;
+def result_of(findings: Findings, settings: CodingSettings, today: dt.date | None = None,
+              history: History = NONE) -> ExamResult:
+    """Attach the coding block, the billing state and the comparison with the prior exam to a reader's
+    findings. `today` (default: the local date) ends the payer's filing window; `history` is what the
+    store holds of the patient (`history.lookup`). Readers name the source by the path they were given;
     a result, which is stored and exported as UTF-8, names it as text (`names.path_to_text`)."""
     coding = code_findings(findings, settings)
     source = findings.source.model_copy(update={"path": path_to_text(findings.source.path)})
     return ExamResult(**{**dict(findings), "source": source}, coding=coding,
-                      billing=decide(findings, coding, settings, today))
+                      billing=decide(findings, coding, settings, today, history),
+                      comparison=compare(findings, history, settings))
 
 
 def run_unit(unit: Unit, options: RunOptions, isolator: Isolator | None = None) -> Outcome:
@@ -73,7 +78,7 @@ def read_and_code(unit: Unit, options: RunOptions) -> Iterator[ExamResult | Inpu
                           hashes=dict(zip(rest.paths, rest.hashes, strict=True)))
     else:
         read = read_file(rest.paths[0], read_options, rest.hashes[0])
-    yield from _isolated(rest.paths[0], read, options.settings)
+    yield from _isolated(rest.paths[0], read, options)
 
 
 def process(path: Path, settings: CodingSettings, *, password: str | None = None,
@@ -88,11 +93,13 @@ def process(path: Path, settings: CodingSettings, *, password: str | None = None
             yield from read_and_code(unit, options)
 
 
-def _isolated(path: Path, read: Iterable[Findings | InputError], settings: CodingSettings,
+def _isolated(path: Path, read: Iterable[Findings | InputError], options: RunOptions,
               ) -> Iterator[ExamResult | InputError]:
     """`read`'s findings coded, each step inside `captured()` (not across the yields: the caller's own
     work between two inputs is not the readers'). A reader that raises has ended its input: what it
-    yielded before stands, the rest of it is `path`'s error; a coder that raises fails that exam alone."""
+    yielded before stands, the rest of it is `path`'s error; a coder that raises fails that exam alone.
+    Each exam's history is looked up here, in the run's store (`RunOptions.store`), once for every entry
+    point: the one place history enters coding."""
     items = iter(read)
     while True:
         try:
@@ -111,7 +118,8 @@ def _isolated(path: Path, read: Iterable[Findings | InputError], settings: Codin
             continue
         try:
             with captured():
-                result = result_of(item, settings)
+                settings = options.settings
+                result = result_of(item, settings, history=lookup(options.store, item, settings))
         except Exception as err:
             yield _internal(item.source.path, "not coded", err)
             continue

@@ -31,12 +31,14 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class RunOptions:
     """Everything a run decides about coding, for every unit of the run alike: the site's coding
-    settings (with its limits and date order), whether image-only pages are read by OCR, and the
-    password of encrypted PDF reports (kept out of `repr`, so it is never logged)."""
+    settings (with its limits and date order), whether image-only pages are read by OCR, the
+    password of encrypted PDF reports (kept out of `repr`, so it is never logged), and the result store
+    whose exams are the patients' history (the prior exam, the frequency rule: docs/history.md)."""
 
     settings: CodingSettings
     ocr: bool = True
     password: str | None = field(default=None, repr=False)
+    store: Path | None = None
 
     def read_options(self) -> ReadOptions:
         """The readers' options: the run's choices, the site's date order and limits."""

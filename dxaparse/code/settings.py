@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import SettingsError
+from ..models import Site
 from ..read.options import DEFAULTS as READ
 from .tables import cpt_tables
 
@@ -100,6 +101,22 @@ class CodingSettings(BaseModel):
     max_page_pixels: int = Field(default=READ.max_page_pixels, ge=1)
     # The HL7 v2 envelope: the `[hl7]` table of the file.
     hl7: Hl7Envelope = Field(default_factory=Hl7Envelope)
+    # History (docs/history.md). Which stored exams are the same patient's: the patient ID alone, with the
+    # birth date, or with the ID's issuer and the birth date too. A stored exam with the same ID but
+    # another birth date or sex is never taken as the patient's: the exam is held (patient_mismatch).
+    patient_match: Literal["id", "id+birth_date", "id+issuer+birth_date"] = "id+birth_date"
+    # The payer's frequency rule: "medicare" holds an exam within 23 months of the last covered one
+    # (frequency_limit); "none" checks nothing.
+    frequency_rule: Literal["medicare", "none"] = "medicare"
+    # Precision error (RMS-SD, g/cm²) per device serial number and site, from the facility's precision
+    # study (`dxaparse precision --write`): `[precision."SERIAL"] lumbar_spine = 0.010`. LSC = 2.77 × it.
+    precision: dict[str, dict[Site, float]] = Field(default_factory=dict)
+    # A TOML file holding `[precision."SERIAL"]` tables (as `dxaparse precision --write` writes them),
+    # merged into `precision`; relative to the settings file.
+    precision_file: Path | None = None
+    # Scanners cross-calibrated in vivo: the earlier device's serial → the serial of the device that
+    # replaced it, whose results may then be compared with the earlier ones.
+    cross_calibration: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("tbs_split_codes")
     @classmethod
@@ -111,6 +128,21 @@ class CodingSettings(BaseModel):
         if bad:
             raise ValueError(f"{', '.join(bad)} not among the TBS split codes {', '.join(sorted(parts))}")
         return tuple(dict.fromkeys(codes))
+
+    @field_validator("precision")
+    @classmethod
+    def _positive_precision(cls, table: dict[str, dict[Site, float]]) -> dict[str, dict[Site, float]]:
+        bad = [f"{serial}.{site}" for serial, sites in table.items() for site, sd in sites.items()
+               if not 0 < sd < 1]
+        if bad:
+            raise ValueError(f"an RMS-SD is a positive number of g/cm² below 1: {', '.join(bad)}")
+        return table
+
+    def lsc(self, serial: str | None, site: Site) -> float | None:
+        """The least significant change (g/cm², 95 % confidence: 2.77 × RMS-SD) of `site` on the
+        device with this serial number; None when no precision study gives it."""
+        sd = self.precision.get(serial or "", {}).get(site)
+        return None if sd is None else lsc_of(sd)
 
     @field_validator("memory_per_worker_mb")
     @classmethod
@@ -126,6 +158,15 @@ class CodingSettings(BaseModel):
         return self
 
 
+LSC_FACTOR = 2.77
+"""ISCD: LSC at 95 % confidence = 2.77 × the precision error (1.96 × √2)."""
+
+
+def lsc_of(rms_sd: float) -> float:
+    """The least significant change of a precision error, to 4 decimals (g/cm²)."""
+    return round(LSC_FACTOR * rms_sd, 4)
+
+
 def load_settings(path: Path | None = None) -> CodingSettings:
     """Settings from `path`, else from the file named by $DXAPARSE_CONFIG, else the defaults."""
     if path is None and (env := os.environ.get(ENV_VAR)):
@@ -139,10 +180,26 @@ def load_settings(path: Path | None = None) -> CodingSettings:
         raise SettingsError(f"{path}: cannot read coding settings: {err.strerror or err}") from None
     except tomllib.TOMLDecodeError as err:
         raise SettingsError(f"{path}: not valid TOML: {err}") from None
+    if isinstance(name := data.get("precision_file"), str):
+        data["precision"] = _precision_file(Path(path).parent / name) | data.get("precision", {})
     try:
         return CodingSettings(**data)
     except ValidationError as err:
         raise SettingsError(f"{path}: {_explain(err)}") from None
+
+
+def _precision_file(path: Path) -> dict:
+    """The `[precision."SERIAL"]` tables of a precision file (`dxaparse precision --write`)."""
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as err:
+        raise SettingsError(f"{path}: cannot read the precision file: {err.strerror or err}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise SettingsError(f"{path}: not valid TOML: {err}") from None
+    if set(data) - {"precision"} or not isinstance(data.get("precision", {}), dict):
+        raise SettingsError(f"{path}: a precision file holds only [precision.\"SERIAL\"] tables")
+    return data.get("precision", {})
 
 
 def _explain(err: ValidationError) -> str:

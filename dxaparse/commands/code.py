@@ -20,6 +20,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=sorted(FORMATS), default="json", help="output format (default json)")
     add_fhir_bundle(p)
     add_run_options(p)
+    p.add_argument("--history-store", type=Path, metavar="PATH",
+                   help="a result store holding the patients' earlier exams: each exam is compared with "
+                        "its prior one and checked against the payer's frequency rule (docs/history.md)")
     p.add_argument("--progress", action="store_true",
                    help="one stderr line per input as it is read (`dxaparse: [2/9] PATH`), for logs and "
                         "scripts; without it several inputs show a progress bar when stderr is a terminal")

@@ -88,12 +88,20 @@ def add_run_options(p: argparse.ArgumentParser, *, password: bool = True) -> Non
 
 def run_options(args: argparse.Namespace) -> RunOptions:
     """The run's one options object, from the shared options. The password comes from --password, else
-    --password-file, else $DXAPARSE_PDF_PASSWORD. Raises `SettingsError` (one line, exit status 2) for a
-    settings or password file that cannot be read."""
+    --password-file, else $DXAPARSE_PDF_PASSWORD. The patients' history is looked up in the command's
+    own store (`--store`: watch, pacs, batch) or, for `code`, in `--history-store`. Raises
+    `SettingsError` (one line, exit status 2) for a settings or password file that cannot be read."""
     from ..code import load_settings
     from ..unit import RunOptions
 
-    return RunOptions(load_settings(args.config), ocr=args.ocr, password=_password(args))
+    if hasattr(args, "store"):   # a service's or the batch's own store holds the patients' history
+        from ..emit.store import default_path
+
+        store = args.store or default_path()
+    else:
+        store = getattr(args, "history_store", None)
+    return RunOptions(load_settings(args.config), ocr=args.ocr, password=_password(args),
+                      store=store.resolve() if store else None)
 
 
 def _password(args: argparse.Namespace) -> str | None:

@@ -25,8 +25,8 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.resource import Resource
 
-from ..models import CptLine, ExamResult
-from . import FHIR_BUNDLES
+from ..models import CptLine, ExamResult, SiteChange
+from . import FHIR_BUNDLES, comparison
 from .body_site import body_site
 from .loinc import REPORT_CODE, Value, values
 
@@ -46,6 +46,9 @@ MODIFIER = "urn:dxaparse:extension:modifier"
 BILLING_STATUS = "urn:dxaparse:extension:billing-status"
 HOLD = "urn:dxaparse:extension:hold"
 REVIEW_FLAG = "urn:dxaparse:extension:review-flag"
+SIGNIFICANCE = "urn:dxaparse:significance"
+"""The comparison's significance: increase, decrease, stable, unknown, not_comparable (docs/history.md)."""
+DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 _GENDER = {"F": "female", "M": "male", "O": "other"}
 
 
@@ -70,7 +73,13 @@ def bundle(result: ExamResult, kind: str = "collection") -> Bundle:
     if study:
         entries.append((study, _study_uid(result.exam.study_uid)))
     report_url = _urn(_id(sha, "report"))
-    observations = [_observation(sha, n, v, subject, when, status) for n, v in enumerate(values(result), 1)]
+    numbers = values(result)
+    observations = [_observation(sha, n, v, subject, when, status) for n, v in enumerate(numbers, 1)]
+    if result.comparison:
+        bmd = {(v.measurement.site, v.measurement.side, tuple(v.measurement.vertebrae)): o   # g/cm2: BMD
+               for v, o in zip(numbers, observations, strict=True) if v.measurement and v.unit == "g/cm2"}
+        observations += [_change(result, n, change, subject, when, status, bmd)
+                         for n, change in enumerate(result.comparison.sites, 1)]
     identifiers = [{"system": SHA256, "value": sha}]
     if result.exam.study_uid:
         identifiers.append(_study_uid(result.exam.study_uid))
@@ -92,7 +101,7 @@ def bundle(result: ExamResult, kind: str = "collection") -> Bundle:
         **when,
     )
     entries.append((report, identifiers[0]))
-    entries += [(o, _own(sha, f"obs{n}")) for n, o in enumerate(observations, 1)]
+    entries += [(o, o.identifier[0].model_dump()) for o in observations]
     entries += [(_charge(result, n, line, subject, report_url), _own(sha, f"charge{n}"))
                 for n, line in enumerate(result.coding.cpt, 1)]
     if kind == "collection":
@@ -126,6 +135,49 @@ def _observation(sha: str, n: int, v: Value, subject: dict, when: dict, status: 
         bodySite=body_site(v.measurement) if v.measurement else None,
         **when,
     )
+
+
+def _change(result: ExamResult, n: int, change: SiteChange, subject: dict, when: dict, status: str,
+            bmd: dict[tuple, Observation]) -> Observation:
+    """One region compared with the prior exam: the BMD change (g/cm²) as the value, its significance as
+    the interpretation, the prior and current BMD, % change and LSC as components; `derivedFrom` the
+    prior exam's DiagnosticReport (by the identifier its own export carries: the content hash) — or,
+    for a prior from the printed trend table, a display naming it — and this exam's BMD Observation."""
+    sha, prior = result.source.sha256, result.comparison
+    since = prior.prior_date.isoformat()
+    code, text = comparison.region_code(change), comparison.region_text(change)
+    derived = [{"type": "DiagnosticReport", "identifier": {"system": SHA256, "value": prior.prior_sha256},
+                "display": f"prior DXA exam of {since}"} if prior.prior_sha256 else
+               {"display": f"prior measurement of {since} in the trend table printed on this report"}]
+    if (current := bmd.get((change.site, change.side, tuple(change.vertebrae)))) is not None:
+        derived.append({"reference": _urn(current.id)})
+    value = ({"valueQuantity": _quantity(change.change_g_cm2, "g/cm2")} if change.change_g_cm2 is not None
+             else {"dataAbsentReason": {"coding": [{"system": DATA_ABSENT, "code": "not-applicable"}],
+                                        "text": change.reason}})
+    return Observation(
+        id=_id(sha, f"change{n}"),
+        identifier=[_own(sha, f"change{n}")],
+        status=status,
+        category=[{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                               "code": "imaging"}]}],
+        code={"coding": [{"system": LOCAL, "code": f"{code}.change"}],
+              "text": f"{text} BMD change since {since}"},
+        subject=subject,
+        interpretation=[{"coding": [{"system": SIGNIFICANCE, "code": change.significance.value}],
+                         "text": change.reason}],
+        bodySite=body_site(comparison.measurement_of(change)),
+        derivedFrom=derived,
+        component=[{"code": {"coding": [{"system": LOCAL, "code": f"{code}.{name}"}],
+                             "text": f"{text} {what}"}, "valueQuantity": _quantity(v, unit)}
+                   for name, what, unit in comparison.PARTS
+                   if (v := getattr(change, name)) is not None] or None,
+        **value,
+        **when,
+    )
+
+
+def _quantity(value: float, unit: str) -> dict:
+    return {"value": value, "unit": unit, "system": UCUM, "code": unit}
 
 
 def _charge(result: ExamResult, n: int, line: CptLine, subject: dict, report_url: str) -> ChargeItem:

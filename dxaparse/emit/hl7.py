@@ -32,7 +32,7 @@ from hl7apy.core import Message, Segment
 
 from ..code.settings import Hl7Envelope
 from ..models import ExamResult
-from . import HL7_KINDS
+from . import HL7_KINDS, comparison
 from .loinc import REPORT_CODE, values
 
 VERSION = "2.5.1"
@@ -120,7 +120,8 @@ def oru_r01(result: ExamResult, now: dt.datetime | None = None, status: str | No
     obr.obr_25 = status
     if result.impression:
         order.add_segment("NTE").nte_3 = _Text(result.impression, "FT")
-    for n, v in enumerate(values(result), 1):
+    numbers = values(result)
+    for n, v in enumerate(numbers, 1):
         obx = order.add_group("ORU_R01_OBSERVATION").obx
         obx.obx_1 = str(n)
         obx.obx_2 = "NM"
@@ -131,6 +132,20 @@ def oru_r01(result: ExamResult, now: dt.datetime | None = None, status: str | No
             obx.obx_4 = str(v.group)
         obx.obx_5 = format(Decimal(repr(v.value)), "f")
         obx.obx_6 = f"{v.unit}^^UCUM"
+        obx.obx_11 = status
+    # The comparison with the prior exam: local codes, each region a group after the measurements'.
+    for n, row in enumerate(comparison.rows(result, len(result.measurements) + 1), len(numbers) + 1):
+        obx = order.add_group("ORU_R01_OBSERVATION").obx
+        obx.obx_1 = str(n)
+        obx.obx_2 = row.kind
+        obx.obx_3.ce_1 = row.code
+        obx.obx_3.ce_2 = _Text(row.text)
+        obx.obx_3.ce_3 = LOCAL_SYSTEM
+        if row.group:
+            obx.obx_4 = str(row.group)
+        obx.obx_5 = format(Decimal(repr(row.value)), "f") if row.kind == "NM" else row.value
+        if row.unit:
+            obx.obx_6 = f"{row.unit}^^UCUM"
         obx.obx_11 = status
     return msg
 

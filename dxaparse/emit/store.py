@@ -124,6 +124,11 @@ MIGRATIONS = [
         exam TEXT PRIMARY KEY, result_json TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL
     )
     """,
+    # 6: a patient's earlier exams are looked up by patient ID for every exam coded with a store
+    # (`patient_results`, docs/history.md): an index on the ID inside the result.
+    """
+    CREATE INDEX exams_patient_id ON exams(json_extract(result_json, '$.patient.id'))
+    """,
 ]
 """Schema changes in order; `PRAGMA user_version` counts those applied. Append, never edit."""
 
@@ -636,6 +641,23 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def patient_results(path: Path, patient_id: str) -> list[ExamResult]:
+    """The current results of the stored exams with this patient ID, oldest stored first; none when there
+    is no store at `path`. Read-only, on a connection of its own: the pipeline looks a patient's history
+    up from a coding process while a service writes the store."""
+    from ..models import ExamResult
+
+    if not Path(path).is_file():
+        return []
+    db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = db.execute("SELECT result_json FROM exams WHERE json_extract(result_json, '$.patient.id') = ? "
+                          "AND current ORDER BY id", (patient_id,)).fetchall()
+    finally:
+        db.close()
+    return [ExamResult.model_validate_json(text) for (text,) in rows]
 
 
 _VERSION = "e.version, p.sha256, e.current"
