@@ -324,30 +324,6 @@ class TrendPoint(Model):
         return self
 
 
-class TrendPoint(Model):
-    """One row of a trend table the scanner printed: a measurement of this or an earlier exam, as printed
-    (an addition to v1). Never a result of this exam: the exam's own values are its measurements."""
-
-    site: Site
-    side: Side | None = None
-    label: str = Field(default="", description='the region as the table\'s title prints it ("L1-L4", '
-                                               '"Neck Mean")')
-    vertebrae: list[Vertebra] = Field(default_factory=list, description="as for a measurement")
-    measured: Day = Field(description="the date of that exam")
-    age_years: Number | None = None
-    bmd: Number | None = Field(default=None, description="g/cm²")
-    change_vs_previous_percent: Number | None = None
-    change_vs_baseline_percent: Number | None = None
-    change_vs_previous_g_cm2: Number | None = None
-    change_vs_baseline_g_cm2: Number | None = None
-
-    @model_validator(mode="after")
-    def _vertebrae_only_for_spine(self) -> TrendPoint:
-        if self.vertebrae and self.site is not Site.LUMBAR_SPINE:
-            raise ValueError("vertebrae are given only for lumbar_spine trend points")
-        return self
-
-
 class Printed(Model):
     """Identity a report page prints that the result does not carry as such, kept so that the DICOM
     readers can compare it with the object's header (an exam date is compared only when it is the date
