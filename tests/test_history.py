@@ -324,3 +324,23 @@ def test_code_history_store_option(tmp_path, capsys):
     assert "frequency_limit" in {h["reason"] for h in out["billing"]["holds"]}
     assert main(["code", "--no-ocr", str(path)]) == 0
     assert json.loads(capsys.readouterr().out)["comparison"] is None
+
+
+def test_a_correction_in_the_review_workbench_keeps_the_history(tmp_path):
+    """The workbench re-codes a corrected exam as the entry points code it: with the patient's history
+    in its store, so a correction keeps the comparison and the frequency hold."""
+    from dxaparse.review.edits import recode
+
+    prior = earlier(1, "2025-01-10", spine=0.812)
+    db = tmp_path / "results.sqlite"
+    with Store(db) as store:
+        store.add(prior)
+    findings = current("2026-05-04", spine=0.780)
+    first = result_of(findings, PRECISE, TODAY, history=lookup(db, findings, PRECISE))
+    corrected = findings.model_copy(deep=True)
+    corrected.measurements[1].t_score = -2.6
+    again = recode(first, corrected, PRECISE, db)
+    assert again.comparison is not None and again.comparison.prior_sha256 == prior.source.sha256
+    assert HoldReason.FREQUENCY_LIMIT in {h.reason for h in again.billing.holds}
+    alone = recode(first, corrected, PRECISE)   # no store: no history, as `dxaparse code` without one
+    assert HoldReason.FREQUENCY_LIMIT not in {h.reason for h in alone.billing.holds}

@@ -214,7 +214,7 @@ def create_app(config: Config) -> Starlette:
             return back(sha, f"not saved: {err}", request)
         if not changes:
             return back(sha, "nothing changed", request)
-        recoded = edits.recode(result, findings, config.settings)
+        recoded = edits.recode(result, findings, config.settings, config.store)
         store.set_draft(sha, recoded, request.state.user.name)
         for change in changes:
             audit(request.state.user, "edit", sha, change, reason)

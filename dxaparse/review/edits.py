@@ -7,10 +7,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..code import CodingSettings
 from ..code.tables import in_force
+from ..history import lookup
 from ..models import Billing, BillingStatus, ExamResult, Findings, Fracture, Site
 from ..pipeline import result_of
 
@@ -90,9 +92,13 @@ def corrected(findings: Findings, form: dict[str, str]) -> tuple[Findings, list[
     return after, diff(findings.model_dump(mode="json"), after.model_dump(mode="json"))
 
 
-def recode(result: ExamResult, findings: Findings, settings: CodingSettings) -> ExamResult:
-    """The corrected findings coded again by the same coder (the same settings), as a new suggestion."""
-    return result_of(Findings.model_validate(findings.model_dump()), settings)
+def recode(result: ExamResult, findings: Findings, settings: CodingSettings, store: Path | None = None,
+           ) -> ExamResult:
+    """The corrected findings coded again by the same coder (the same settings), as a new suggestion —
+    with the patient's history in `store` (the workbench's store), as every entry point codes: without
+    it, a correction would drop the comparison with the prior exam and the frequency hold."""
+    findings = Findings.model_validate(findings.model_dump())
+    return result_of(findings, settings, history=lookup(store, findings, settings))
 
 
 def override(result: ExamResult, kind: str, line: int, code: str, reason: str, user: str,
