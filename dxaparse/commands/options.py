@@ -60,6 +60,18 @@ def fhir_bundle(args: argparse.Namespace, chosen: list[str]) -> tuple[str, str |
     return args.fhir_bundle or "collection", None
 
 
+def add_release_outputs(p: argparse.ArgumentParser) -> None:
+    """Where a release sends its messages, the one definition `release` and `review` share
+    (`dxaparse/release.py` writes and queues them)."""
+    p.add_argument("--out-dir", type=Path, metavar="DIR",
+                   help="write a released exam's messages to DIR/hl7/<sha256>.release.hl7, beside the "
+                        "exports of `watch`/`pacs --out-dir`")
+    p.add_argument("--mllp-queue", type=Path, metavar="PATH",
+                   help="queue a released exam's messages in this MLLP outbox (default: "
+                        "<store>.mllp-outbox when it exists), which a running `dxaparse pacs --mllp` "
+                        "delivers")
+
+
 def error(command: str, message: str, status: int = 2) -> int:
     """One line on stderr naming the command, and the exit status to return."""
     print(f"dxaparse {command}: {message}", file=sys.stderr)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..emit.store import default_path
 from ..release import default_queue
-from .options import error
+from .options import add_release_outputs, error
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -32,12 +32,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--by", default=None, metavar="NAME",
                    help="who releases the charges (default: the login name running the command)")
     p.add_argument("--note", metavar="TEXT", help="why they may bill (kept with the release)")
-    p.add_argument("--out-dir", type=Path, metavar="DIR",
-                   help="write the messages of each exam to DIR/hl7/<sha256>.release.hl7, beside the "
-                        "exports of `watch`/`pacs --out-dir`")
-    p.add_argument("--mllp-queue", type=Path, metavar="PATH",
-                   help="queue the messages in this MLLP outbox (default: <store>.mllp-outbox when it "
-                        "exists), which a running `dxaparse pacs --mllp` delivers")
+    add_release_outputs(p)
     return p
 
 

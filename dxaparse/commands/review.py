@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from ..emit.store import default_path
-from .options import error
+from .options import add_release_outputs, error
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -24,12 +24,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     p.add_argument("--config", type=Path, help="site settings (TOML) the exams are re-coded with and whose "
                                                "[hl7] envelope releases carry (default: $DXAPARSE_CONFIG)")
-    p.add_argument("--out-dir", type=Path, metavar="DIR",
-                   help="a release writes its messages to DIR/hl7/<sha256>.release.hl7, as "
-                        "`dxaparse release` does")
-    p.add_argument("--mllp-queue", type=Path, metavar="PATH",
-                   help="a release queues its messages in this MLLP outbox (default: <store>.mllp-outbox "
-                        "when it exists)")
+    add_release_outputs(p)
     p.add_argument("--trust-header", metavar="NAME",
                    help="trust the reverse proxy's authenticated-user header NAME (e.g. X-Remote-User) "
                         "instead of the workbench's own log-in; only behind a proxy that sets it")
