@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,18 +121,18 @@ class _Check:
         except Exception:  # a page tree pdfminer cannot walk even by its fallback
             return "its page tree cannot be read"
         contents: dict[int, str] = {}
-        with_text: list[int] = []
+        with_text: dict[int, list[PDFStream]] = {}
         for number, page in enumerate(pages, 1):
             try:
                 streams = [resolve1(s) for s in page.contents] if isinstance(page.contents, list) else [None]
-                shown = _Shown.of(streams) if all(isinstance(s, PDFStream) for s in streams) else _Shown()
+                shown = _Shown.scan(streams) if all(isinstance(s, PDFStream) for s in streams) else _Shown()
                 problem = _page_problem(page, streams, shown)
             except Exception:  # an object the page refers to that pdfminer cannot parse
                 problem = "refers to an object that cannot be parsed"
             if problem:
                 return f"page {number} {problem}"
             if shown.texts:
-                with_text.append(number)
+                with_text[number] = streams
             for stream in streams:
                 contents.setdefault(stream.objid, f"page {number} content stream")
         referenced: set[int] = set()
@@ -161,7 +162,8 @@ class _Check:
                 continue   # no page content: a CMap or font program some writers leave unused
             # page content no page shows: a page dictionary whose /Contents key was damaged away
             return f"object {objid} (page content) is shown by no page"
-        if number := next(iter(_undrawn(self.path, self.password, with_text)), None):
+        undrawn = _undrawn(self.path, self.password, list(with_text))
+        if number := next((n for n in undrawn if _Shown.parse(with_text[n]).texts), None):
             return f"page {number} shows text that PDFium cannot draw (a stream it cannot find)"
         return None
 
@@ -217,6 +219,8 @@ def _page_problem(page: PDFPage, streams: list, shown: _Shown) -> str | None:
     for name, value in fonts.items():
         if lacks := _font_lacks(resolve1(value)):
             return f"has a damaged /Font resource /{name} (no /{lacks})"
+    if any(name not in fonts for name in shown.fonts):   # the scan's suspicion, settled by the parse
+        shown = _Shown.parse(streams)
     if missing := next((name for name in shown.fonts if name not in fonts), None):
         # /Font\xa01 0 R: the key is lost, and PDFium draws the page's text in a stand-in font (a
         # Dingbats mark becomes an "n" and the row it marks is no longer read)
@@ -233,9 +237,22 @@ class _Shown:
     texts: int = 0
 
     @classmethod
-    def of(cls, streams: list[PDFStream]) -> _Shown:
-        """A stream that cannot be parsed or decoded gives what came before the fault: the stream
-        check names the damage."""
+    def scan(cls, streams: list[PDFStream]) -> _Shown:
+        """The content's bytes searched for `Tf` and text-showing operators: every page is checked, and
+        pdfminer's tokenizer would double the reading time of a sound PDF. A string may hold such bytes,
+        so what the scan finds wrong (a font the resources lack, text PDFium cannot draw) is settled by
+        `parse` before it is called damage."""
+        try:
+            data = b"\n".join(s.get_data() for s in streams)
+        except Exception:  # a stream that does not decode: the stream check names it
+            return cls()
+        names = dict.fromkeys(_name(m[1]) for m in _TF.finditer(data))
+        return cls(tuple(names), len(_SHOW.findall(data)))
+
+    @classmethod
+    def parse(cls, streams: list[PDFStream]) -> _Shown:
+        """The content parsed operator by operator. A stream that cannot be parsed or decoded gives what
+        came before the fault: the stream check names the damage."""
         names: dict[str, None] = {}
         texts = 0
         operands: list[object] = []
@@ -261,6 +278,15 @@ class _Shown:
 
 
 _SHOW_TEXT = {"Tj", "TJ", "'", '"'}
+_DELIMITED = rb"[^\s/\[\]()<>{}%]"
+_TF = re.compile(rb"/(" + _DELIMITED + rb"+)\s+[-+]?(?:\d+\.?\d*|\.\d+)\s+Tf(?!" + _DELIMITED + rb")")
+_SHOW = re.compile(rb"[)>\]]\s*(?:Tj|TJ|'|\")(?!" + _DELIMITED + rb")")
+"""A font selected (`/F3 9 Tf`) and a string shown (`(…) Tj`, `[…] TJ`, `'`, `"`), in content bytes."""
+
+
+def _name(raw: bytes) -> str:
+    """A name as pdfminer's `literal_name` gives it: `#xx` escapes decoded."""
+    return re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m[1], 16)]), raw).decode("latin-1")
 
 
 def _font_lacks(font: object) -> str | None:
